@@ -1,0 +1,107 @@
+/// How capture file names are derived from a Pod.
+public enum FileLayout: String, Sendable, Hashable, CaseIterable {
+    /// `capture-<pod>.pcap`, as the task specifies; Pods with one name in two namespaces conflict.
+    case flat
+    /// `capture-<namespace>_<pod>.pcap`; `_` is legal in neither name, so names never collide.
+    case namespaced
+}
+
+/// Settings shared by every capture on this node.
+public struct CaptureSettings: Sendable, Hashable {
+    /// Directory that holds every capture file (`/capture` in the DaemonSet).
+    public var directory: String
+    /// `tcpdump -C`: rotate after this many MB (tcpdump's MB is 1,000,000 bytes).
+    public var fileSizeMB: Int
+    /// Upper bound on the annotation value.
+    public var maxFiles: Int
+    public var layout: FileLayout
+    /// Interface to capture on inside the Pod.
+    public var interface: String
+
+    public init(directory: String = "/capture", fileSizeMB: Int = 1, maxFiles: Int = 100,
+                layout: FileLayout = .flat, interface: String = "eth0") {
+        self.directory = directory
+        self.fileSizeMB = fileSizeMB
+        self.maxFiles = maxFiles
+        self.layout = layout
+        self.interface = interface
+    }
+
+    /// The file name tcpdump is given with `-w`, without directory.
+    public func baseName(for pod: PodRef) -> String {
+        switch layout {
+        case .flat: "capture-\(pod.name).pcap"
+        case .namespaced: "capture-\(pod.namespace)_\(pod.name).pcap"
+        }
+    }
+}
+
+/// Everything needed to run, and to clean up after, one capture: the argv and the exact files.
+public struct CapturePlan: Sendable, Hashable {
+    public var pod: PodRef
+    public var fileCount: Int
+    public var settings: CaptureSettings
+
+    public init(pod: PodRef, fileCount: Int, settings: CaptureSettings) {
+        self.pod = pod
+        self.fileCount = fileCount
+        self.settings = settings
+    }
+
+    /// `capture-<pod>.pcap` (or the namespaced form).
+    public var baseName: String { settings.baseName(for: pod) }
+
+    /// The path given to `tcpdump -w`.
+    public var writePath: String { settings.directory + "/" + baseName }
+
+    /// Bytes the capture may occupy on disk at most (`-C` counts in units of 1,000,000 bytes).
+    public var maxBytes: Int { fileCount * settings.fileSizeMB * 1_000_000 }
+
+    /// Exactly the file names tcpdump 4.99 creates for `-C s -W n -w base`.
+    ///
+    /// tcpdump appends the file index zero-padded to the number of digits of `n - 1`
+    /// (`getWflagChars`): no suffix at all for `n == 1`, `0…9` for `n` up to 10, `00…10` for 11,
+    /// `000…100` for 101. Cleanup deletes exactly these names and nothing that merely shares
+    /// the prefix, so Pod `a` never touches the files of Pod `a.pcap1`.
+    public var fileNames: [String] {
+        Self.fileNames(base: baseName, count: fileCount)
+    }
+
+    /// Absolute paths of `fileNames`.
+    public var filePaths: [String] { fileNames.map { settings.directory + "/" + $0 } }
+
+    /// The suffix rule of `fileNames`, for any base.
+    public static func fileNames(base: String, count: Int) -> [String] {
+        precondition(count >= 1, "a capture has at least one file")
+        let width = suffixWidth(count: count)
+        if width == 0 { return [base] }
+        return (0..<count).map { index in
+            let digits = String(index)
+            return base + String(repeating: "0", count: width - digits.count) + digits
+        }
+    }
+
+    /// Number of digits of `count - 1`; 0 when `count == 1`.
+    static func suffixWidth(count: Int) -> Int {
+        var rest = count - 1
+        var width = 0
+        while rest > 0 {
+            width += 1
+            rest /= 10
+        }
+        return width
+    }
+
+    /// The tcpdump command, entered into the network namespace of `pid`.
+    ///
+    /// `-Z root`: tcpdump otherwise drops to user `tcpdump` after opening the device and can no
+    /// longer create the next rotation file in a root-owned directory. `-U`: flush each packet
+    /// so files are valid pcap while the capture still runs. No shell is involved: this is argv.
+    public func argv(pid: Int32, nsenter: String = "nsenter", tcpdump: String = "tcpdump") -> [String] {
+        [
+            nsenter, "--target", String(pid), "--net", "--",
+            tcpdump, "-i", settings.interface, "-Z", "root", "-U",
+            "-C", String(settings.fileSizeMB), "-W", String(fileCount), "-w", writePath,
+        ]
+    }
+}

@@ -1,0 +1,57 @@
+/// One state change of one capture. Every change goes through `CaptureReporter`, so Kubernetes
+/// Events, the status annotation, metrics and logs all subscribe in one place.
+public struct CaptureReport: Sendable, Hashable {
+    public var pod: PodRef
+    public var change: Change
+    /// Monotonic time of the change, for latency metrics.
+    public var at: ContinuousClock.Instant
+
+    public init(pod: PodRef, change: Change, at: ContinuousClock.Instant = .now) {
+        self.pod = pod
+        self.change = change
+        self.at = at
+    }
+
+    /// What happened.
+    public enum Change: Sendable, Hashable {
+        /// Desired, waiting for one of `--max-concurrent` slots; `position` is 1-based.
+        case queued(position: Int)
+        /// tcpdump runs; `attempt` is 1 for the first start and grows with each restart.
+        case started(pid: Int32, container: CaptureTarget.Container, files: [String], attempt: Int)
+        /// The process died or could not start; podcap retries after `retryIn`.
+        case failed(reason: String, retryIn: Duration, attempt: Int)
+        /// The Pod cannot be captured yet (no running container found); retried after `retryIn`.
+        case waiting(reason: String, retryIn: Duration)
+        /// tcpdump stopped. `filesDeleted` lists removed paths (empty when files were kept).
+        case stopped(reason: StopReason, exit: CaptureExit?, filesDeleted: [String])
+        /// The annotation cannot be honoured; nothing runs.
+        case rejected(CaptureRejection)
+    }
+
+    /// Why a capture was stopped.
+    public enum StopReason: String, Sendable, Hashable {
+        /// The annotation was removed (or became invalid): files deleted.
+        case annotationRemoved
+        /// The annotation now asks for another file count: files deleted, a new capture follows.
+        case fileCountChanged
+        /// The Pod was deleted, is terminating, or left this node: files deleted.
+        case podGone
+        /// podcap is shutting down: files kept for the next start.
+        case shutdown
+    }
+}
+
+/// Receives every `CaptureReport`. Called on the Supervisor's hot path, so it must not block:
+/// implementations that do I/O hand the report to their own bounded queue.
+public protocol CaptureReporter: Sendable {
+    func report(_ report: CaptureReport)
+}
+
+/// Fans one report out to several reporters.
+public struct CompositeReporter: CaptureReporter {
+    public var reporters: [any CaptureReporter]
+    public init(_ reporters: [any CaptureReporter]) { self.reporters = reporters }
+    public func report(_ report: CaptureReport) {
+        for reporter in reporters { reporter.report(report) }
+    }
+}

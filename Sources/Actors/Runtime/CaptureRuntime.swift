@@ -1,0 +1,91 @@
+/// The node-side operations a capture needs: find the Pod's namespace, run tcpdump, delete files.
+///
+/// Production uses `NodeRuntime.TcpdumpRuntime`; the actor simulations use an in-memory fake.
+/// Implementations must be safe to call concurrently for different Pods.
+public protocol CaptureRuntime: Sendable {
+    /// Resolves a PID inside the target's network namespace and spawns the capture process.
+    ///
+    /// Throws `.notReady` when no container of the target could be found on this node yet (the
+    /// caller retries with backoff) and `.failed` when spawning failed for another reason.
+    func start(_ plan: CapturePlan, target: CaptureTarget) async throws(CaptureStartError) -> any CaptureProcess
+
+    /// Deletes exactly `plan.filePaths` (never a pattern), returning the paths that existed and
+    /// were removed. A file that is already gone is not an error.
+    func removeFiles(of plan: CapturePlan) async -> [String]
+}
+
+/// One running capture process that a `CaptureActor` owns.
+///
+/// Every method may be called more than once and from any task; after the process was reaped
+/// they all return the same `CaptureExit` immediately.
+public protocol CaptureProcess: Sendable {
+    /// The PID of the spawned process (tcpdump itself: nsenter execs it without forking).
+    var pid: Int32 { get }
+    /// Which container's PID the namespace was entered from, for reports.
+    var container: CaptureTarget.Container { get }
+    /// Suspends until the process has exited and was reaped. Cancelling the waiting task
+    /// only stops the wait; it does not signal the process.
+    func waitForExit() async -> CaptureExit
+    /// SIGTERM (tcpdump flushes and closes its file), then SIGKILL once `grace` has passed;
+    /// returns after the process was reaped.
+    func terminate(grace: Duration) async -> CaptureExit
+    /// SIGKILL now; returns after the process was reaped.
+    func kill() async -> CaptureExit
+}
+
+/// How a capture process ended, with what tcpdump said about it.
+public struct CaptureExit: Sendable, Hashable, CustomStringConvertible {
+    public enum Status: Sendable, Hashable {
+        case exited(Int32)
+        case signaled(Int32)
+    }
+
+    public var status: Status
+    /// tcpdump's closing statistics, when it printed them (it does on SIGTERM/SIGINT).
+    public var statistics: CaptureStatistics?
+    /// The most telling line tcpdump wrote to stderr, e.g. `eth0: No such device exists`.
+    public var errorMessage: String?
+
+    public init(status: Status, statistics: CaptureStatistics? = nil, errorMessage: String? = nil) {
+        self.status = status
+        self.statistics = statistics
+        self.errorMessage = errorMessage
+    }
+
+    public var description: String {
+        let how = switch status {
+        case .exited(let code): "exited with status \(code)"
+        case .signaled(let signal): "was killed by signal \(signal)"
+        }
+        if let errorMessage { return "tcpdump \(how): \(errorMessage)" }
+        return "tcpdump \(how)"
+    }
+}
+
+/// The three counters tcpdump prints when it stops.
+public struct CaptureStatistics: Sendable, Hashable {
+    public var captured: UInt64
+    public var receivedByFilter: UInt64
+    public var droppedByKernel: UInt64
+
+    public init(captured: UInt64, receivedByFilter: UInt64, droppedByKernel: UInt64) {
+        self.captured = captured
+        self.receivedByFilter = receivedByFilter
+        self.droppedByKernel = droppedByKernel
+    }
+}
+
+/// Why a capture process could not be started.
+public enum CaptureStartError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// No process of any of the Pod's containers was found (yet); retried with backoff.
+    case notReady(String)
+    /// Spawning failed (missing binary, permission); retried with backoff and reported.
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .notReady(let why): "Pod not ready for capture: \(why)"
+        case .failed(let why): "cannot start tcpdump: \(why)"
+        }
+    }
+}

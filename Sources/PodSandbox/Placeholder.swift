@@ -1,0 +1,1 @@
+// Network-namespace Pods for the demo and e2e tests.

@@ -1,0 +1,1 @@
+// Envtest launcher and shared test fixtures (owned by the KubeClient work).
