@@ -39,11 +39,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "KubeModel",
+            swiftSettings: strict
+        ),
+        .target(
             name: "KubeClient",
             dependencies: [
+                "KubeModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -55,6 +62,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -62,11 +70,12 @@ let package = Package(
         .target(
             name: "Actors",
             dependencies: [
-                "KubeClient",
+                "KubeModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strict
+            // The hot path (watch event → decision) is measured in debug builds too.
+            swiftSettings: strict + [.unsafeFlags(["-O"])]
         ),
         .target(
             name: "NodeRuntime",
@@ -128,8 +137,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ActorsTests",
-            dependencies: ["Actors", "KubeClient"],
-            swiftSettings: strict
+            dependencies: ["Actors", "KubeModel"],
+            // The simulations run 50,000 checked steps; unoptimised they take minutes, not seconds.
+            swiftSettings: strict + [.unsafeFlags(["-O"])]
         ),
         .testTarget(
             name: "KubeClientTests",
@@ -149,3 +159,20 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Development aid: `PODCAP_ONLY=ActorsTests swift test` builds one test target and what it
+// depends on, so a module under construction elsewhere in the tree does not block it.
+if let only = Context.environment["PODCAP_ONLY"], !only.isEmpty {
+    let byName = Dictionary(uniqueKeysWithValues: package.targets.map { ($0.name, $0) })
+    var keep = Set<String>()
+    var stack = only.split(separator: ",").map(String.init)
+    while let name = stack.popLast() {
+        guard keep.insert(name).inserted, let target = byName[name] else { continue }
+        for dependency in target.dependencies {
+            if case .byNameItem(let dep, _) = dependency { stack.append(dep) }
+            if case .targetItem(let dep, _) = dependency { stack.append(dep) }
+        }
+    }
+    package.targets = package.targets.filter { keep.contains($0.name) }
+    package.products = []
+}

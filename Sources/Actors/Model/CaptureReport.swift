@@ -36,8 +36,10 @@ public struct CaptureReport: Sendable, Hashable {
         case fileCountChanged
         /// The Pod was deleted, is terminating, or left this node: files deleted.
         case podGone
-        /// podcap is shutting down: files kept for the next start.
+        /// podcap is shutting down: SIGTERM, files kept for the next start.
         case shutdown
+        /// podcap was cancelled (hard stop): SIGKILL, files kept for the next start.
+        case cancelled
     }
 }
 

@@ -1,4 +1,4 @@
-import KubeClient
+import KubeModel
 
 /// The annotation that asks for a capture; its value is the number of rotated files to keep.
 public let captureAnnotation = "tcpdump.antrea.io"

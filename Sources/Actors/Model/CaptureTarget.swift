@@ -1,4 +1,4 @@
-import KubeClient
+import KubeModel
 
 /// Which containers of a Pod can lead podcap to its network namespace, best first.
 ///

@@ -1,4 +1,4 @@
-import KubeClient
+import KubeModel
 
 /// Identifies one Pod incarnation. A Pod re-created with the same name has another `uid` and
 /// is another capture.

@@ -10,7 +10,8 @@ public protocol CaptureRuntime: Sendable {
     func start(_ plan: CapturePlan, target: CaptureTarget) async throws(CaptureStartError) -> any CaptureProcess
 
     /// Deletes exactly `plan.filePaths` (never a pattern), returning the paths that existed and
-    /// were removed. A file that is already gone is not an error.
+    /// were removed. A file that is already gone is not an error. Must run to completion even
+    /// when the calling task is cancelled: it is the cleanup of a cancelled capture.
     func removeFiles(of plan: CapturePlan) async -> [String]
 }
 
@@ -23,13 +24,14 @@ public protocol CaptureProcess: Sendable {
     var pid: Int32 { get }
     /// Which container's PID the namespace was entered from, for reports.
     var container: CaptureTarget.Container { get }
-    /// Suspends until the process has exited and was reaped. Cancelling the waiting task
-    /// only stops the wait; it does not signal the process.
-    func waitForExit() async -> CaptureExit
-    /// SIGTERM (tcpdump flushes and closes its file), then SIGKILL once `grace` has passed;
-    /// returns after the process was reaped.
+    /// Suspends until the process has exited and was reaped, and returns how it ended.
+    /// Returns `nil` promptly when the waiting task is cancelled first: cancelling a wait
+    /// never signals the process.
+    func waitForExit() async -> CaptureExit?
+    /// SIGTERM (tcpdump flushes and closes its file), then SIGKILL once `grace` has passed, or
+    /// at once if the calling task is cancelled meanwhile; returns after the process was reaped.
     func terminate(grace: Duration) async -> CaptureExit
-    /// SIGKILL now; returns after the process was reaped.
+    /// SIGKILL now; returns after the process was reaped, whether or not the task is cancelled.
     func kill() async -> CaptureExit
 }
 

@@ -1,0 +1,370 @@
+import KubeModel
+
+/// The Supervisor's decisions as a pure value: inputs in, `Action`s out, no I/O.
+///
+/// It is level-triggered: every input re-derives what the affected Pod wants from the Pod
+/// object itself, so duplicate, stale or reordered events converge to the same result.
+/// Captures are keyed by Pod UID; a capture holds one of `maxConcurrent` slots from its start
+/// until its process was reaped and its files handled, and waiting captures start in FIFO order.
+public struct SupervisorStateMachine: Sendable {
+    /// What the caller must do; performed in order.
+    public enum Action: Sendable, Hashable {
+        /// Create a `CaptureActor` for `plan` and run it in a slot.
+        case start(uid: String, generation: Int, plan: CapturePlan, target: CaptureTarget)
+        /// Ask a running capture to stop; it reports `captureFinished` when done.
+        case stop(uid: String, generation: Int, reason: CaptureReport.StopReason)
+        /// The Pod's running containers changed; the next (re)start uses the new target.
+        case retarget(uid: String, generation: Int, target: CaptureTarget)
+        case report(CaptureReport)
+        /// Shutdown is complete: no capture runs any more.
+        case finished
+    }
+
+    /// What the machine knows of one annotated Pod.
+    struct PodEntry: Sendable {
+        var pod: PodRef
+        var request: CaptureRequest
+        var readiness: PodReadiness
+        var onNode: Bool
+        /// The rejection last reported, so a re-sent Pod does not repeat its Event.
+        var reported: CaptureRejection?
+    }
+
+    /// A capture that holds (or waits for) a slot.
+    enum Slot: Sendable {
+        case queued(plan: CapturePlan, target: CaptureTarget, ticket: Int)
+        case running(plan: CapturePlan, generation: Int)
+        case stopping(plan: CapturePlan, generation: Int)
+
+        var plan: CapturePlan {
+            switch self {
+            case .queued(let plan, _, _), .running(let plan, _), .stopping(let plan, _): plan
+            }
+        }
+    }
+
+    public let maxConcurrent: Int
+    public let nodeName: String?
+    public let settings: CaptureSettings
+    /// `--max-disk-mb` in bytes; `nil` for no budget.
+    public let diskBudgetBytes: Int?
+
+    private var pods: [String: PodEntry] = [:]
+    private var slots: [String: Slot] = [:]
+    /// FIFO of `(uid, ticket)`; an entry whose ticket no longer matches its slot is skipped.
+    private var queue = FIFO<(uid: String, ticket: Int)>()
+    private var queuedCount = 0
+    /// Entries in `queue` whose capture left the queue early; compacted once they dominate,
+    /// so annotation churn on waiting Pods cannot grow the queue without bound.
+    private var staleInQueue = 0
+    private var nextTicket = 0
+    private var nextGeneration = 0
+    /// Slots taken by running or stopping captures.
+    public private(set) var activeCount = 0
+    /// Which Pod UID owns a file base name: two captures must never write the same files.
+    private var claims: [String: String] = [:]
+    private var reservedBytes = 0
+    /// UIDs that could not be admitted because of a claim or the disk budget; re-examined
+    /// whenever a capture releases its claim.
+    private var blocked: [String] = []
+    private var shuttingDown = false
+    /// Last resourceVersion seen per tracked UID, kept after the annotation goes so that a
+    /// stale copy of the Pod (an older resourceVersion) cannot bring a capture back.
+    private var seenVersions: [String: UInt64] = [:]
+    /// Recently deleted UIDs: a late event about them must not resurrect the Pod.
+    private var deleted = RecentSet(capacity: 4096)
+
+    public init(maxConcurrent: Int, nodeName: String?, settings: CaptureSettings, diskBudgetMB: Int? = nil) {
+        precondition(maxConcurrent >= 1, "maxConcurrent must be at least 1")
+        self.maxConcurrent = maxConcurrent
+        self.nodeName = nodeName
+        self.settings = settings
+        self.diskBudgetBytes = diskBudgetMB.map { $0 * 1_000_000 }
+    }
+
+    // MARK: Inputs
+
+    /// An ADDED or MODIFIED Pod.
+    public mutating func podChanged(_ pod: Pod, into actions: inout [Action]) {
+        guard !shuttingDown else { return }
+        let uid = pod.metadata.uid
+        guard !deleted.contains(uid) else { return }
+        // resourceVersions are opaque to clients in general, but both etcd-backed servers and
+        // KubeSim issue increasing integers; when two parse, the older one is a stale copy.
+        let version = pod.metadata.resourceVersion.flatMap(UInt64.init)
+        if let version, let seen = seenVersions[uid], version < seen { return }
+        let request = CaptureRequest.parse(annotations: pod.metadata.annotations, maxFiles: settings.maxFiles)
+        if case .none = request, pods[uid] == nil, slots[uid] == nil {
+            if let version, seenVersions[uid] != nil { seenVersions[uid] = version }
+            return
+        }
+        if let version { seenVersions[uid] = version }
+        let onNode = nodeName == nil || pod.spec.nodeName == nodeName
+        var entry = pods[uid] ?? PodEntry(pod: PodRef(pod), request: request, readiness: .notReady(""), onNode: onNode)
+        entry.pod = PodRef(pod)
+        entry.request = request
+        entry.readiness = PodReadiness(pod)
+        entry.onNode = onNode
+        if case .none = request, slots[uid] == nil {
+            pods[uid] = nil
+            removeBlocked(uid)
+            return
+        }
+        pods[uid] = entry
+        reconcile(uid, into: &actions)
+    }
+
+    /// A DELETED Pod.
+    public mutating func podDeleted(uid: String, into actions: inout [Action]) {
+        guard !shuttingDown else { return }
+        if seenVersions.removeValue(forKey: uid) != nil { deleted.insert(uid) }
+        guard pods.removeValue(forKey: uid) != nil || slots[uid] != nil else { return }
+        reconcile(uid, into: &actions)
+    }
+
+    /// A full relist: Pods absent from `current` are gone.
+    public mutating func resynced(_ current: [Pod], into actions: inout [Action]) {
+        guard !shuttingDown else { return }
+        var present = Set<String>(minimumCapacity: current.count)
+        for pod in current { present.insert(pod.metadata.uid) }
+        let known = Set(pods.keys).union(slots.keys)
+        for uid in known where !present.contains(uid) {
+            podDeleted(uid: uid, into: &actions)
+        }
+        for pod in current { podChanged(pod, into: &actions) }
+    }
+
+    /// A capture's task returned: its process was reaped and its files handled.
+    public mutating func captureFinished(uid: String, generation: Int, into actions: inout [Action]) {
+        guard let slot = slots[uid] else { return }
+        switch slot {
+        case .running(_, let g), .stopping(_, let g):
+            guard g == generation else { return }
+        case .queued:
+            return
+        }
+        slots[uid] = nil
+        activeCount -= 1
+        release(slot.plan, uid: uid)
+        if shuttingDown {
+            if activeCount == 0 { actions.append(.finished) }
+            return
+        }
+        // A capture that ended by itself (it never does while desired) or finished stopping:
+        // the Pod may want a fresh one (file count changed), and its slot and claim are free.
+        reconcile(uid, into: &actions)
+        retryBlocked(into: &actions)
+        fillSlots(into: &actions)
+    }
+
+    /// Graceful shutdown: admit nothing more, stop every running capture keeping its files.
+    public mutating func shutdown(into actions: inout [Action]) {
+        guard !shuttingDown else { return }
+        shuttingDown = true
+        for (uid, slot) in slots {
+            switch slot {
+            case .queued(let plan, _, _):
+                slots[uid] = nil
+                release(plan, uid: uid)
+            case .running(let plan, let generation):
+                slots[uid] = .stopping(plan: plan, generation: generation)
+                actions.append(.stop(uid: uid, generation: generation, reason: .shutdown))
+            case .stopping:
+                break
+            }
+        }
+        queue.removeAll()
+        queuedCount = 0
+        staleInQueue = 0
+        if activeCount == 0 { actions.append(.finished) }
+    }
+
+    // MARK: Queries (for invariants, metrics and tests)
+
+    /// UIDs whose capture holds a slot, running or stopping.
+    public var activeUIDs: [String] {
+        slots.compactMap { uid, slot in
+            if case .queued = slot { return nil }
+            return uid
+        }
+    }
+
+    /// UIDs waiting for a slot, in the order they will start.
+    public var queuedUIDs: [String] {
+        queue.elements.compactMap { item in
+            if case .queued(_, _, let ticket) = slots[item.uid], ticket == item.ticket { return item.uid }
+            return nil
+        }
+    }
+
+    /// The plan of the capture running (not stopping) for `uid`.
+    public func runningPlan(uid: String) -> CapturePlan? {
+        if case .running(let plan, _) = slots[uid] { return plan }
+        return nil
+    }
+
+    /// Whether a stop was requested and the capture has not finished yet.
+    public func isStopping(uid: String) -> Bool {
+        if case .stopping = slots[uid] { return true }
+        return false
+    }
+
+    public var isShuttingDown: Bool { shuttingDown }
+
+    // MARK: Reconciliation
+
+    /// The plan `uid` should be capturing with now, or why it should not capture.
+    private enum Desire {
+        case capture(CapturePlan, CaptureTarget?)
+        case none(CaptureReport.StopReason)
+    }
+
+    private func desire(_ uid: String) -> Desire {
+        guard let entry = pods[uid], entry.onNode else { return .none(.podGone) }
+        switch entry.readiness {
+        case .terminating: return .none(.podGone)
+        case .notReady, .ready: break
+        }
+        guard case .capture(let count) = entry.request else { return .none(.annotationRemoved) }
+        let target: CaptureTarget? = if case .ready(let t) = entry.readiness { t } else { nil }
+        return .capture(CapturePlan(pod: entry.pod, fileCount: count, settings: settings), target)
+    }
+
+    private mutating func reconcile(_ uid: String, into actions: inout [Action]) {
+        let desire = desire(uid)
+        reportRejectionIfNew(uid, into: &actions)
+        switch (desire, slots[uid]) {
+        case (.none, nil):
+            removeBlocked(uid)
+            if pods[uid].map({ if case .none = $0.request { true } else { false } }) ?? true {
+                pods[uid] = nil
+            }
+        case (.none, .queued(let plan, _, _)):
+            slots[uid] = nil
+            leaveQueue()
+            release(plan, uid: uid)
+            retryBlocked(into: &actions)
+        case (.none(let reason), .running(let plan, let generation)):
+            slots[uid] = .stopping(plan: plan, generation: generation)
+            actions.append(.stop(uid: uid, generation: generation, reason: reason))
+        case (.none, .stopping):
+            break
+        case (.capture(let plan, let target), nil):
+            // Readiness gates admission only: a capture that runs keeps running (and retries
+            // by itself) while its container restarts, so a crash loop is captured, not lost.
+            guard let target else { return }
+            admit(uid, plan: plan, target: target, into: &actions)
+        case (.capture(let plan, let target), .queued(let queuedPlan, let queuedTarget, let ticket)):
+            if plan == queuedPlan {
+                if let target, target != queuedTarget {
+                    slots[uid] = .queued(plan: plan, target: target, ticket: ticket)
+                }
+            } else {
+                // Not started yet: re-admit with the new plan (its claim and budget may differ).
+                slots[uid] = nil
+                leaveQueue()
+                release(queuedPlan, uid: uid)
+                if let target { admit(uid, plan: plan, target: target, into: &actions) }
+            }
+        case (.capture(let plan, let target), .running(let runningPlan, let generation)):
+            if plan == runningPlan {
+                if let target { actions.append(.retarget(uid: uid, generation: generation, target: target)) }
+            } else {
+                slots[uid] = .stopping(plan: runningPlan, generation: generation)
+                actions.append(.stop(uid: uid, generation: generation, reason: .fileCountChanged))
+            }
+        case (.capture, .stopping):
+            // The new capture starts once the old one has stopped and its files are gone.
+            break
+        }
+    }
+
+    private mutating func admit(_ uid: String, plan: CapturePlan, target: CaptureTarget, into actions: inout [Action]) {
+        let base = plan.baseName
+        if let owner = claims[base], owner != uid {
+            if !blocked.contains(uid) { blocked.append(uid) }
+            // Waiting for a capture that is only stopping is not a conflict worth an Event.
+            if case .capture = desire(owner), let ownerEntry = pods[owner] {
+                reject(uid, .fileNameConflict(fileName: base, owner: ownerEntry.pod.description), into: &actions)
+            }
+            return
+        }
+        if let budget = diskBudgetBytes, reservedBytes + plan.maxBytes > budget {
+            if !blocked.contains(uid) { blocked.append(uid) }
+            reject(uid, .diskBudget(requestedMB: plan.maxBytes / 1_000_000,
+                                    remainingMB: (budget - reservedBytes) / 1_000_000,
+                                    budgetMB: budget / 1_000_000), into: &actions)
+            return
+        }
+        removeBlocked(uid)
+        claims[base] = uid
+        reservedBytes += plan.maxBytes
+        pods[uid]?.reported = nil
+        let ticket = nextTicket
+        nextTicket += 1
+        slots[uid] = .queued(plan: plan, target: target, ticket: ticket)
+        queue.append((uid, ticket))
+        queuedCount += 1
+        if activeCount >= maxConcurrent, let pod = pods[uid]?.pod {
+            actions.append(.report(CaptureReport(pod: pod, change: .queued(position: queuedCount))))
+        }
+        fillSlots(into: &actions)
+    }
+
+    private mutating func fillSlots(into actions: inout [Action]) {
+        while activeCount < maxConcurrent, let item = queue.popFirst() {
+            guard case .queued(let plan, let target, let ticket) = slots[item.uid], ticket == item.ticket else {
+                staleInQueue -= 1
+                continue
+            }
+            queuedCount -= 1
+            let generation = nextGeneration
+            nextGeneration += 1
+            slots[item.uid] = .running(plan: plan, generation: generation)
+            activeCount += 1
+            actions.append(.start(uid: item.uid, generation: generation, plan: plan, target: target))
+        }
+    }
+
+    /// A queued capture left the queue before its turn; its FIFO entry is now stale.
+    private mutating func leaveQueue() {
+        queuedCount -= 1
+        staleInQueue += 1
+        guard staleInQueue > 64, staleInQueue > queuedCount else { return }
+        let live = queue.elements.filter { item in
+            if case .queued(_, _, let ticket) = slots[item.uid] { return ticket == item.ticket }
+            return false
+        }
+        queue.removeAll()
+        for item in live { queue.append(item) }
+        staleInQueue = 0
+    }
+
+    private mutating func release(_ plan: CapturePlan, uid: String) {
+        if claims[plan.baseName] == uid { claims[plan.baseName] = nil }
+        reservedBytes -= plan.maxBytes
+    }
+
+    private mutating func retryBlocked(into actions: inout [Action]) {
+        guard !blocked.isEmpty else { return }
+        let waiting = blocked
+        blocked.removeAll(keepingCapacity: true)
+        for uid in waiting where slots[uid] == nil { reconcile(uid, into: &actions) }
+    }
+
+    private mutating func removeBlocked(_ uid: String) {
+        if let index = blocked.firstIndex(of: uid) { blocked.remove(at: index) }
+    }
+
+    private mutating func reject(_ uid: String, _ rejection: CaptureRejection, into actions: inout [Action]) {
+        guard var entry = pods[uid], entry.reported != rejection else { return }
+        entry.reported = rejection
+        pods[uid] = entry
+        actions.append(.report(CaptureReport(pod: entry.pod, change: .rejected(rejection))))
+    }
+
+    private mutating func reportRejectionIfNew(_ uid: String, into actions: inout [Action]) {
+        guard let entry = pods[uid], entry.onNode else { return }
+        if case .rejected(let rejection) = entry.request { reject(uid, rejection, into: &actions) }
+    }
+}

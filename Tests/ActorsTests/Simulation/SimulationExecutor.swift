@@ -1,0 +1,84 @@
+import Foundation
+import Synchronization
+
+/// A single-threaded `TaskExecutor` that runs jobs in FIFO order and knows when it is idle.
+///
+/// Running the whole system under it (tasks, child tasks, and default actors, which follow a
+/// task's executor preference) makes a simulation deterministic and gives an exact
+/// quiescence point: `idle()` returns once no job is left to run.
+final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
+    // @unchecked: all mutable state is behind `lock`; the class is shared with the runner thread.
+    private let lock = NSCondition()
+    private var jobs: [UnownedJob] = []
+    private var head = 0
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    private var stopped = false
+    private var thread: Thread?
+    /// Jobs run so far.
+    private(set) var jobsRun = 0
+
+    init() {}
+
+    static let marker = Mutex<pthread_t?>(nil)
+    static var onRunnerThread: Bool { marker.withLock { $0.map { pthread_equal($0, pthread_self()) != 0 } ?? false } }
+
+    func start() {
+        let thread = Thread { [self] in self.loop() }
+        thread.name = "simulation-executor"
+        thread.stackSize = 8 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    func stop() {
+        lock.lock()
+        stopped = true
+        lock.signal()
+        lock.unlock()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        lock.lock()
+        jobs.append(unowned)
+        lock.signal()
+        lock.unlock()
+    }
+
+    /// Suspends until every job enqueued so far, and every job those enqueue, has run.
+    func idle() async {
+        await withCheckedContinuation { continuation in
+            lock.lock()
+            idleWaiters.append(continuation)
+            lock.unlock()
+        }
+    }
+
+    private func loop() {
+        Self.marker.withLock { $0 = pthread_self() }
+        while true {
+            lock.lock()
+            while head == jobs.count {
+                if !idleWaiters.isEmpty {
+                    let waiters = idleWaiters
+                    idleWaiters.removeAll()
+                    lock.unlock()
+                    for waiter in waiters { waiter.resume() }
+                    lock.lock()
+                    continue
+                }
+                if stopped { lock.unlock(); return }
+                lock.wait()
+            }
+            let job = jobs[head]
+            head += 1
+            if head > 4096, head * 2 > jobs.count {
+                jobs.removeFirst(head)
+                head = 0
+            }
+            jobsRun += 1
+            lock.unlock()
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
+    }
+}
