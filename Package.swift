@@ -148,7 +148,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NodeRuntimeTests",
-            dependencies: ["NodeRuntime", "Pcap", "Actors", "KubeClient", "PodSandbox", "TestSupport", "KubeSim"],
+            dependencies: ["NodeRuntime", "Pcap", "Actors", "KubeModel", "PodSandbox"],
             swiftSettings: strict
         ),
         .testTarget(

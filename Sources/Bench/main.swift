@@ -3,3 +3,13 @@ let names = CommandLine.arguments.dropFirst()
 if names.isEmpty {
     print("usage: podcap-bench NAME…")
 }
+for name in names {
+    switch name {
+    case "pidscan":
+        try PidScanBench.run()
+    case "decode":
+        try DecodeBench.run()
+    default:
+        print("podcap-bench: unknown benchmark \(name)")
+    }
+}

@@ -1,0 +1,112 @@
+import Actors
+import Glibc
+
+/// The directory all capture files live in (`/capture` in the DaemonSet).
+///
+/// Privacy: captures contain Pod traffic. The directory is forced to mode 0700 so nothing but
+/// root can even reach the files, whatever their mode. tcpdump creates each rotation file with
+/// `fopen`, i.e. 0666 minus the umask it inherits, so podcap sets its umask to 077 at start-up
+/// (`restrictUmask()`); `enforceFileModes(of:)` additionally repairs files that exist with
+/// looser bits (e.g. from an older run). A umask beats chmod-after-create: there is no window
+/// in which a new rotation file is world-readable, and no watcher is needed.
+public struct CaptureDirectory: Sendable, Hashable {
+    /// Absolute path, without a trailing slash.
+    public let path: String
+
+    public init(path: String) {
+        var trimmed = path
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
+        self.path = trimmed
+    }
+
+    /// Sets the process umask to 077 so files tcpdump creates are 0600; returns the old one.
+    ///
+    /// Process-wide, hence a separate call the app makes once at start-up.
+    @discardableResult
+    public static func restrictUmask() -> mode_t {
+        umask(0o077)
+    }
+
+    /// Creates the directory (and missing parents, 0755) if needed and sets its mode to 0700.
+    public func prepare() throws(CaptureDirectoryError) {
+        var info = stat()
+        if lstat(path, &info) != 0 {
+            guard errno == ENOENT else { throw CaptureDirectoryError(path: path, operation: "inspect", errno: errno) }
+            try createParents()
+            if mkdir(path, 0o700) != 0, errno != EEXIST {
+                throw CaptureDirectoryError(path: path, operation: "create", errno: errno)
+            }
+            guard lstat(path, &info) == 0 else { throw CaptureDirectoryError(path: path, operation: "inspect", errno: errno) }
+        }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw CaptureDirectoryError(path: path, operation: "use as a directory", errno: ENOTDIR)
+        }
+        // mkdir honours the umask and an existing directory may be looser: set the mode exactly.
+        if info.st_mode & 0o7777 != 0o700, chmod(path, 0o700) != 0 {
+            throw CaptureDirectoryError(path: path, operation: "chmod 0700", errno: errno)
+        }
+    }
+
+    /// Names (not paths) of the directory's entries that match `CaptureFileName`'s grammar.
+    public func captureFileNames() throws(CaptureDirectoryError) -> [String] {
+        guard let dir = opendir(path) else { throw CaptureDirectoryError(path: path, operation: "list", errno: errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if CaptureFileName(name) != nil { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Paths of regular files podcap could have created that belong to none of `desired`.
+    ///
+    /// A file of a desired Pod but outside its current rotation (`capture-a.pcap5` while N is
+    /// now 3) is stale too. Plans for another directory are ignored.
+    public func staleFiles(desired: [CapturePlan]) throws(CaptureDirectoryError) -> [String] {
+        var keep = Set<String>()
+        for plan in desired where CaptureDirectory(path: plan.settings.directory).path == path {
+            keep.formUnion(plan.fileNames)
+        }
+        return try captureFileNames()
+            .filter { !keep.contains($0) }
+            .map { path + "/" + $0 }
+            .filter { CaptureFiles.size(of: $0) != nil }
+    }
+
+    /// Deletes `staleFiles(desired:)`, returning the removed paths.
+    public func removeStaleFiles(desired: [CapturePlan]) throws(CaptureDirectoryError) -> [String] {
+        CaptureFiles.remove(try staleFiles(desired: desired))
+    }
+
+    /// Bytes currently on disk for `plan` (sum over its existing files).
+    public static func diskUsage(of plan: CapturePlan) -> Int64 {
+        plan.filePaths.reduce(0) { $0 + (CaptureFiles.size(of: $1) ?? 0) }
+    }
+
+    /// Bytes used by every capture file in the directory.
+    public func totalUsage() throws(CaptureDirectoryError) -> Int64 {
+        try captureFileNames().reduce(0) { $0 + (CaptureFiles.size(of: path + "/" + $1) ?? 0) }
+    }
+
+    /// chmods `plan`'s existing files to 0600 where they are looser; returns the paths fixed.
+    public static func enforceFileModes(of plan: CapturePlan) -> [String] {
+        plan.filePaths.filter { path in
+            guard let mode = CaptureFiles.mode(of: path), CaptureFiles.size(of: path) != nil, mode != 0o600 else { return false }
+            return chmod(path, 0o600) == 0
+        }
+    }
+
+    private func createParents() throws(CaptureDirectoryError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        let components = path.split(separator: "/")
+        for component in components.dropLast() {
+            prefix += "/" + component
+            if mkdir(prefix, 0o755) != 0, errno != EEXIST {
+                throw CaptureDirectoryError(path: prefix, operation: "create", errno: errno)
+            }
+        }
+    }
+}

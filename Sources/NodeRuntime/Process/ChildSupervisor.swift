@@ -1,0 +1,144 @@
+import Actors
+import Glibc
+import Subprocess
+import SystemPackage
+
+/// Runs one child process from spawn to reap, inside one unstructured task.
+///
+/// swift-subprocess keeps an `Execution` (and so the pidfd that makes signalling safe from PID
+/// reuse) valid only inside its body closure, and reaps the child only after the body returns.
+/// So the body stays open until the child has exited, draining stdout and stderr into bounded
+/// buffers and executing `ChildCommand`s sent through an `AsyncStream`.
+enum ChildSupervisor {
+    /// Spawns `executable` with `arguments` in a new process group and supervises it.
+    ///
+    /// `spawned` receives the PID once the child runs, or the reason it could not be started.
+    static func run(
+        executable: String,
+        arguments: [String],
+        commands: AsyncStream<ChildCommand>,
+        spawned: OneShot<Result<Int32, CaptureStartError>>
+    ) async -> ChildOutcome {
+        var options = PlatformOptions()
+        // pgid 0: a new group led by the child, so signals reach anything it forks, and a
+        // terminal's Ctrl-C aimed at podcap's group does not hit tcpdump before podcap stops it.
+        options.processGroupID = 0
+        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))]
+        do {
+            let result = try await Subprocess.run(
+                .path(FilePath(executable)),
+                arguments: Arguments(arguments),
+                environment: .inherit.updating(["LC_ALL": "C"]),
+                platformOptions: options,
+                input: .none,
+                output: .sequence,
+                error: .sequence
+            ) { execution in
+                spawned.fulfill(.success(execution.processIdentifier.value))
+                return await drive(execution, commands: commands)
+            }
+            let status: CaptureExit.Status = switch result.terminationStatus {
+            case .exited(let code): .exited(code)
+            case .signaled(let signal): .signaled(signal)
+            }
+            return ChildOutcome(status: status, standardOutput: result.closureResult.stdout, standardError: result.closureResult.stderr)
+        } catch {
+            let message = "cannot run \(executable): \(error)"
+            if spawned.fulfill(.failure(.failed(message))) {
+                return ChildOutcome(status: .exited(127), standardOutput: "", standardError: message)
+            }
+            // Spawned, but monitoring failed afterwards; there is no status to report.
+            return ChildOutcome(status: .exited(-1), standardOutput: "", standardError: message)
+        }
+    }
+
+    private enum Part: Sendable {
+        case stdout(BoundedOutput)
+        case stderr(BoundedOutput)
+        case commandsDone
+    }
+
+    private static func drive(
+        _ execution: Execution<NoInput, SequenceOutput, SequenceOutput>,
+        commands: AsyncStream<ChildCommand>
+    ) async -> (stdout: String, stderr: String) {
+        await withTaskGroup(of: Part.self) { group in
+            group.addTask { .stdout(await drain(execution.standardOutput)) }
+            group.addTask { .stderr(await drain(execution.standardError)) }
+            group.addTask {
+                await obey(commands, execution: execution)
+                return .commandsDone
+            }
+            var stdout = BoundedOutput(), stderr = BoundedOutput()
+            var open = 2
+            while open > 0, let part = await group.next() {
+                switch part {
+                case .stdout(let out): stdout = out; open -= 1
+                case .stderr(let err): stderr = err; open -= 1
+                case .commandsDone: break
+                }
+            }
+            // Both streams end when the child exits; should a child close them early, keep
+            // obeying commands until it really exits, since reaping happens after we return.
+            while !hasExited(execution.processIdentifier) {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            group.cancelAll()
+            return (stdout.text, stderr.text)
+        }
+    }
+
+    private static func drain(_ stream: SubprocessOutputSequence) async -> BoundedOutput {
+        var output = BoundedOutput()
+        do {
+            for try await buffer in stream {
+                buffer.withUnsafeBytes { output.append($0) }
+            }
+        } catch {
+            // The stream is cancelled when the child exits; what was read is what we keep.
+        }
+        return output
+    }
+
+    private static func obey(_ commands: AsyncStream<ChildCommand>, execution: Execution<NoInput, SequenceOutput, SequenceOutput>) async {
+        await withTaskGroup(of: Void.self) { timers in
+            for await command in commands {
+                switch command {
+                case .terminate(let grace):
+                    signal(execution, SIGTERM)
+                    timers.addTask {
+                        // Cancelled once the child exited: then no SIGKILL must follow.
+                        guard (try? await Task.sleep(for: grace)) != nil else { return }
+                        signal(execution, SIGKILL)
+                    }
+                case .kill:
+                    signal(execution, SIGKILL)
+                }
+            }
+            timers.cancelAll()
+        }
+    }
+
+    private static func signal(_ execution: Execution<NoInput, SequenceOutput, SequenceOutput>, _ number: Int32) {
+        // The group's leader is not reaped while the body runs, so its PID (= PGID) cannot
+        // have been reused; fall back to the pidfd should the group be gone already.
+        do {
+            try execution.send(signal: Signal(rawValue: number), toProcessGroup: true)
+        } catch {
+            try? execution.send(signal: Signal(rawValue: number), toProcessGroup: false)
+        }
+    }
+
+    /// Whether the child has exited, without reaping it (`WNOWAIT`).
+    private static func hasExited(_ process: ProcessIdentifier) -> Bool {
+        var info = siginfo_t()
+        let rc: Int32
+        if process.processDescriptor >= 0 {
+            rc = waitid(idtype_t(rawValue: 3) /* P_PIDFD */, id_t(process.processDescriptor), &info, WEXITED | WNOHANG | WNOWAIT)
+        } else {
+            rc = waitid(P_PID, id_t(process.value), &info, WEXITED | WNOHANG | WNOWAIT)
+        }
+        // si_pid stays 0 while the child still runs; an error means there is nothing to wait for.
+        return rc != 0 || info._sifields._sigchld.si_pid != 0
+    }
+}

@@ -1,0 +1,92 @@
+import Actors
+import Glibc
+
+/// The production `CaptureRuntime`: finds a Pod's process through `/proc`, runs tcpdump in its
+/// network namespace with `nsenter`, and deletes exactly a plan's files.
+///
+/// ```swift
+/// let runtime = TcpdumpRuntime(.init(procRoot: "/host/proc", tcpdump: "/usr/bin/tcpdump"))
+/// try runtime.checkBinaries()          // fail fast at start-up with a clear message
+/// let process = try await runtime.start(plan, target: target)
+/// ```
+public struct TcpdumpRuntime: CaptureRuntime {
+    /// Where to find things on the node.
+    public struct Configuration: Sendable, Hashable {
+        /// Host `/proc` (`--proc-root`).
+        public var procRoot: String
+        /// `nsenter` binary: a path, or a name looked up on `PATH`.
+        public var nsenter: String
+        /// `tcpdump` binary: a path, or a name looked up on `PATH`.
+        public var tcpdump: String
+
+        public init(procRoot: String = "/proc", nsenter: String = "nsenter", tcpdump: String = "tcpdump") {
+            self.procRoot = procRoot
+            self.nsenter = nsenter
+            self.tcpdump = tcpdump
+        }
+    }
+
+    public let configuration: Configuration
+    /// The resolver `start` uses; exposed for diagnostics.
+    public let resolver: ContainerPIDResolver
+
+    public init(_ configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        self.resolver = ContainerPIDResolver(procRoot: configuration.procRoot)
+    }
+
+    /// Absolute paths of `nsenter` and `tcpdump`; throws naming the missing one and its package.
+    public func checkBinaries() throws(ExecutableNotFound) -> (nsenter: String, tcpdump: String) {
+        (try ExecutableLocator.locate(configuration.nsenter), try ExecutableLocator.locate(configuration.tcpdump))
+    }
+
+    public func start(_ plan: CapturePlan, target: CaptureTarget) async throws(CaptureStartError) -> any CaptureProcess {
+        let binaries: (nsenter: String, tcpdump: String)
+        do {
+            binaries = try checkBinaries()
+        } catch {
+            throw .failed(error.description)
+        }
+        let resolved: ResolvedContainer
+        do {
+            resolved = try resolver.resolve(target)
+        } catch {
+            switch error {
+            case .procUnreadable: throw .failed(error.description)
+            case .noContainers, .invalidContainerIDs, .notFound: throw .notReady(error.description)
+            }
+        }
+        return try await spawn(argv: plan.argv(pid: resolved.pid, nsenter: binaries.nsenter, tcpdump: binaries.tcpdump),
+                               container: resolved.container)
+    }
+
+    /// Spawns `argv` (no shell) and supervises it as a capture process.
+    ///
+    /// Exposed so tests and the demo can run a variant command under the same supervision.
+    public func spawn(argv: [String], container: CaptureTarget.Container) async throws(CaptureStartError) -> TcpdumpProcess {
+        guard let executable = argv.first else { throw .failed("empty command") }
+        let (stream, commands) = AsyncStream.makeStream(of: ChildCommand.self)
+        let spawned = OneShot<Result<Int32, CaptureStartError>>()
+        let exit = OneShot<CaptureExit>()
+        let arguments = Array(argv.dropFirst())
+        // Unstructured on purpose: the child outlives `start`, and its reaping must not be
+        // cancelled along with whichever task happened to start or stop it.
+        Task {
+            let outcome = await ChildSupervisor.run(executable: executable, arguments: arguments,
+                                                    commands: stream, spawned: spawned)
+            commands.finish()
+            exit.fulfill(TcpdumpOutputParser.exit(status: outcome.status, stderr: outcome.standardError))
+        }
+        switch await spawned.value {
+        case .success(let pid):
+            return TcpdumpProcess(pid: pid, container: container, commands: commands, exit: exit)
+        case .failure(let error):
+            _ = await exit.value
+            throw error
+        }
+    }
+
+    public func removeFiles(of plan: CapturePlan) async -> [String] {
+        CaptureFiles.remove(plan.filePaths)
+    }
+}

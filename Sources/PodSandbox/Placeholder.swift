@@ -1,1 +1,0 @@
-// Network-namespace Pods for the demo and e2e tests.

@@ -1,0 +1,186 @@
+import Actors
+import Glibc
+import NodeRuntime
+import Pcap
+import PodSandbox
+import Testing
+
+@Suite("Real tcpdump in sandbox Pods", .enabled(if: Machine.supported))
+struct TcpdumpRuntimeTests {
+    static func plan(_ name: String, files: Int, dir: String, interface: String = "eth0") -> CapturePlan {
+        CapturePlan(pod: PodRef(namespace: "default", name: name, uid: "u-\(name)"), fileCount: files,
+                    settings: CaptureSettings(directory: dir, fileSizeMB: 1, interface: interface))
+    }
+
+    @Test("capture in the Pod's namespace: valid mid-capture, complete after SIGTERM, addresses match")
+    func endToEnd() async throws {
+        let dir = TempTree.makeDirectory()
+        defer { TempTree.removeTree(dir) }
+        let runtime = TcpdumpRuntime()
+        try await withSandboxPods(count: 2) { pods in
+            let plan = Self.plan("web", files: 1, dir: dir)
+            try await Machine.withCapture(runtime, plan, Machine.target(for: pods[0])) { process in
+                #expect(process.container.containerID == pods[0].containerID)
+                #expect(await Machine.eventually { Machine.netnsInode(of: process.pid) == pods[0].netnsInode })
+                #expect(await Machine.eventually { TempTree.exists(plan.filePaths[0]) }, "tcpdump opened its file")
+                #expect(try await Traffic.ping(from: pods[0], to: pods[1], count: 5) == 5)
+                #expect(try await Traffic.sendUDP(from: pods[1], to: pods[0], count: 20) == 20)
+
+                var midway: PcapSummary?
+                _ = await Machine.eventually {
+                    midway = try? PcapReader.summarize(path: plan.filePaths[0])
+                    return (midway?.protocols.udp ?? 0) >= 20
+                }
+                #expect((midway?.packets ?? 0) > 0, "readable while tcpdump still writes (-U)")
+
+                let exit = await process.terminate(grace: .seconds(5))
+                #expect(exit.status == .exited(0))
+                let statistics = try #require(exit.statistics, "tcpdump printed its statistics: \(exit)")
+                #expect(statistics.captured >= 30)
+                #expect(exit.errorMessage == nil)
+
+                let summary = try PcapReader.summarize(path: plan.filePaths[0])
+                #expect(!summary.truncated)
+                #expect(summary.linkType == "EN10MB")
+                #expect(summary.protocols.icmp >= 10, "5 requests and 5 replies")
+                #expect(summary.protocols.udp == 20)
+                #expect(UInt64(summary.packets) == statistics.captured)
+                // The kernel's own IGMP reports on link-up (0.0.0.0 → 224.0.0.22) are not ours to match.
+                let unicast = summary.ipv4Addresses.filter { !$0.hasPrefix("224.") && $0 != "0.0.0.0" }
+                #expect(unicast == [pods[0].ipv4, pods[1].ipv4])
+                #expect(TempTree.mode(plan.filePaths[0]) & 0o077 == 0 || CaptureDirectory.enforceFileModes(of: plan) == plan.filePaths)
+                #expect(await process.waitForExit() == exit, "every waiter sees the same exit")
+                #expect(await runtime.removeFiles(of: plan) == plan.filePaths)
+                #expect(TempTree.list(dir).isEmpty)
+            }
+        }
+    }
+
+    @Test("-W 3 -C 1 rotates through exactly CapturePlan.fileNames")
+    func rotation() async throws {
+        let dir = TempTree.makeDirectory()
+        defer { TempTree.removeTree(dir) }
+        let runtime = TcpdumpRuntime()
+        try await withSandboxPods(count: 2) { pods in
+            let plan = Self.plan("rot", files: 3, dir: dir)
+            try await Machine.withCapture(runtime, plan, Machine.target(for: pods[0], name: "rot")) { process in
+                #expect(await Machine.eventually { TempTree.exists(plan.filePaths[0]) })
+                // ~4.3 MB: fills all three 1 MB files and wraps around.
+                _ = try await Traffic.sendUDP(from: pods[1], to: pods[0], count: 3_000, payloadSize: 1_400)
+                let exit = await process.terminate(grace: .seconds(5))
+                #expect(exit.status == .exited(0))
+                #expect(TempTree.list(dir) == plan.fileNames)
+                for path in plan.filePaths {
+                    let summary = try PcapReader.summarize(path: path)
+                    #expect(summary.packets > 0 && !summary.truncated, "\(path)")
+                }
+                #expect(await runtime.removeFiles(of: plan).count == 3)
+            }
+        }
+    }
+
+    @Test("file names for N = 1 (no suffix, even after rotating) and N = 11 (two digits)", arguments: [(1, 1_200), (11, 10)])
+    func suffixRule(_ files: Int, _ datagrams: Int) async throws {
+        let dir = TempTree.makeDirectory()
+        defer { TempTree.removeTree(dir) }
+        let runtime = TcpdumpRuntime()
+        try await withSandboxPods(count: 2) { pods in
+            let plan = Self.plan("n\(files)", files: files, dir: dir)
+            try await Machine.withCapture(runtime, plan, Machine.target(for: pods[0], name: "n\(files)")) { process in
+                #expect(await Machine.eventually { TempTree.exists(plan.filePaths[0]) })
+                _ = try await Traffic.sendUDP(from: pods[1], to: pods[0], count: datagrams, payloadSize: 1_400)
+                _ = await process.terminate(grace: .seconds(5))
+                #expect(TempTree.list(dir) == [plan.fileNames[0]])
+                #expect(plan.fileNames[0] == (files == 1 ? "capture-n1.pcap" : "capture-n11.pcap00"))
+                _ = await runtime.removeFiles(of: plan)
+            }
+        }
+    }
+
+    @Test("killed from outside: waitForExit reports the signal; kill after exit is harmless")
+    func killedFromOutside() async throws {
+        let dir = TempTree.makeDirectory()
+        defer { TempTree.removeTree(dir) }
+        let runtime = TcpdumpRuntime()
+        try await withSandboxPods(count: 1) { pods in
+            let plan = Self.plan("victim", files: 1, dir: dir)
+            try await Machine.withCapture(runtime, plan, Machine.target(for: pods[0])) { process in
+                #expect(await Machine.eventually { TempTree.exists(plan.filePaths[0]) })
+                Glibc.kill(process.pid, SIGKILL)
+                let exit = await process.waitForExit()
+                #expect(exit?.status == .signaled(SIGKILL))
+                #expect(await process.kill() == exit)
+                #expect(await process.terminate(grace: .seconds(1)) == exit)
+            }
+        }
+    }
+
+    @Test("SIGKILL after the grace period when SIGTERM is not acted on; cancelled wait returns nil")
+    func graceAndCancellation() async throws {
+        let dir = TempTree.makeDirectory()
+        defer { TempTree.removeTree(dir) }
+        let runtime = TcpdumpRuntime()
+        try await withSandboxPods(count: 1) { pods in
+            let plan = Self.plan("stubborn", files: 1, dir: dir)
+            try await Machine.withCapture(runtime, plan, Machine.target(for: pods[0])) { process in
+                #expect(await Machine.eventually { TempTree.exists(plan.filePaths[0]) })
+                let waiter = Task { await process.waitForExit() }
+                waiter.cancel()
+                #expect(await waiter.value == nil, "a cancelled wait returns promptly without signalling")
+                #expect(Glibc.kill(process.pid, 0) == 0, "still running")
+                // A stopped process leaves SIGTERM pending: only the SIGKILL after the grace ends it.
+                Glibc.kill(process.pid, SIGSTOP)
+                let started = ContinuousClock.now
+                let exit = await process.terminate(grace: .milliseconds(300))
+                #expect(exit.status == .signaled(SIGKILL))
+                #expect(ContinuousClock.now - started >= .milliseconds(300))
+                #expect(ContinuousClock.now - started < .seconds(3))
+            }
+            // A stop requested from a cancelled task skips the grace period.
+            try await Machine.withCapture(runtime, plan, Machine.target(for: pods[0])) { process in
+                #expect(await Machine.eventually { TempTree.exists(plan.filePaths[0]) })
+                Glibc.kill(process.pid, SIGSTOP)
+                let stopper = Task { await process.terminate(grace: .seconds(60)) }
+                stopper.cancel()
+                let quick = ContinuousClock.now
+                #expect(await stopper.value.status == .signaled(SIGKILL))
+                #expect(ContinuousClock.now - quick < .seconds(5))
+            }
+            _ = await runtime.removeFiles(of: plan)
+        }
+    }
+
+    @Test("an interface that does not exist: the error line is reported")
+    func invalidInterface() async throws {
+        let dir = TempTree.makeDirectory()
+        defer { TempTree.removeTree(dir) }
+        let runtime = TcpdumpRuntime()
+        try await withSandboxPods(count: 1) { pods in
+            let plan = Self.plan("noif", files: 1, dir: dir, interface: "nosuch0")
+            try await Machine.withCapture(runtime, plan, Machine.target(for: pods[0])) { process in
+                let exit = await process.waitForExit()
+                #expect(exit?.status == .exited(1))
+                #expect(exit?.errorMessage?.contains("No such device") == true, "\(String(describing: exit))")
+            }
+        }
+    }
+
+    @Test("a container ID that matches no process is notReady; missing binaries fail clearly")
+    func startErrors() async throws {
+        let target = CaptureTarget(pod: PodRef(namespace: "d", name: "p", uid: "u"),
+                                   containers: [.init(name: "c", containerID: "containerd://" + String(repeating: "f", count: 64))])
+        let plan = Self.plan("p", files: 1, dir: "/tmp")
+        await #expect {
+            try await TcpdumpRuntime().start(plan, target: target)
+        } throws: { error in
+            guard let error = error as? CaptureStartError, case .notReady(let why) = error else { return false }
+            return why.contains("no process")
+        }
+        await #expect {
+            try await TcpdumpRuntime(.init(tcpdump: "/nonexistent/tcpdump")).start(plan, target: target)
+        } throws: { error in
+            guard let error = error as? CaptureStartError, case .failed(let why) = error else { return false }
+            return why.contains("/nonexistent/tcpdump") && why.contains("tcpdump package")
+        }
+    }
+}
