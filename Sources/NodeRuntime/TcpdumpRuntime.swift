@@ -57,32 +57,70 @@ public struct TcpdumpRuntime: CaptureRuntime {
             }
         }
         return try await spawn(argv: plan.argv(pid: resolved.pid, nsenter: binaries.nsenter, tcpdump: binaries.tcpdump),
-                               container: resolved.container)
+                               container: resolved.container, readyMarker: "listening on ")
     }
 
     /// Spawns `argv` (no shell) and supervises it as a capture process.
     ///
     /// Exposed so tests and the demo can run a variant command under the same supervision.
-    public func spawn(argv: [String], container: CaptureTarget.Container) async throws(CaptureStartError) -> TcpdumpProcess {
+    ///
+    /// - Parameters:
+    ///   - readyMarker: when given, return only once the child wrote it to stderr (tcpdump's
+    ///     `listening on …`), so "started" means capturing; if the child exits first, its
+    ///     error is thrown. After `readyTimeout` the process is returned anyway.
+    public func spawn(argv: [String], container: CaptureTarget.Container, readyMarker: String? = nil,
+                      readyTimeout: Duration = .seconds(10)) async throws(CaptureStartError) -> TcpdumpProcess {
         guard let executable = argv.first else { throw .failed("empty command") }
         let (stream, commands) = AsyncStream.makeStream(of: ChildCommand.self)
         let spawned = OneShot<Result<Int32, CaptureStartError>>()
         let exit = OneShot<CaptureExit>()
         let arguments = Array(argv.dropFirst())
+        let ready = readyMarker.map(ReadyMarker.init)
         // Unstructured on purpose: the child outlives `start`, and its reaping must not be
         // cancelled along with whichever task happened to start or stop it.
         Task {
             let outcome = await ChildSupervisor.run(executable: executable, arguments: arguments,
-                                                    commands: stream, spawned: spawned)
+                                                    commands: stream, spawned: spawned, ready: ready)
             commands.finish()
             exit.fulfill(TcpdumpOutputParser.exit(status: outcome.status, stderr: outcome.standardError))
         }
         switch await spawned.value {
         case .success(let pid):
-            return TcpdumpProcess(pid: pid, container: container, commands: commands, exit: exit)
+            let process = TcpdumpProcess(pid: pid, container: container, commands: commands, exit: exit)
+            guard let ready else { return process }
+            switch await Self.readiness(ready, exit: exit, timeout: readyTimeout) {
+            case .ready, .timedOut:
+                return process
+            case .exited(let how):
+                throw .failed(how.description)
+            case .cancelled:
+                _ = await process.kill()
+                throw .failed("cancelled while tcpdump was starting")
+            }
         case .failure(let error):
             _ = await exit.value
             throw error
+        }
+    }
+
+    private enum Readiness: Sendable {
+        case ready
+        case exited(CaptureExit)
+        case timedOut
+        case cancelled
+    }
+
+    /// Whichever comes first: the ready line, the child's exit, or the timeout.
+    private static func readiness(_ ready: ReadyMarker, exit: OneShot<CaptureExit>, timeout: Duration) async -> Readiness {
+        await withTaskGroup(of: Readiness?.self) { group in
+            group.addTask { await ready.wait().map { .ready } }
+            group.addTask { await exit.valueUnlessCancelled().map { .exited($0) } }
+            group.addTask { (try? await Task.sleep(for: timeout)).map { .timedOut } }
+            defer { group.cancelAll() }
+            while let next = await group.next() {
+                if let next { return next }
+            }
+            return .cancelled
         }
     }
 

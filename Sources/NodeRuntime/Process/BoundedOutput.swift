@@ -30,6 +30,17 @@ struct BoundedOutput: Sendable {
         }
     }
 
+    /// Whether the first bytes (where start-up messages are) contain `marker`.
+    func headContains(_ marker: [UInt8]) -> Bool {
+        guard !marker.isEmpty, head.count >= marker.count else { return false }
+        var index = 0
+        while index + marker.count <= head.count {
+            if head[index] == marker[0], head[index..<index + marker.count].elementsEqual(marker) { return true }
+            index += 1
+        }
+        return false
+    }
+
     /// The retained text; a marker line stands for what was dropped.
     var text: String {
         var bytes = head

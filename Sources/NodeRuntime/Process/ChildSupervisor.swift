@@ -1,4 +1,5 @@
 import Actors
+import Dispatch
 import Glibc
 import Subprocess
 import SystemPackage
@@ -17,7 +18,8 @@ enum ChildSupervisor {
         executable: String,
         arguments: [String],
         commands: AsyncStream<ChildCommand>,
-        spawned: OneShot<Result<Int32, CaptureStartError>>
+        spawned: OneShot<Result<Int32, CaptureStartError>>,
+        ready: ReadyMarker? = nil
     ) async -> ChildOutcome {
         var options = PlatformOptions()
         // pgid 0: a new group led by the child, so signals reach anything it forks, and a
@@ -35,7 +37,7 @@ enum ChildSupervisor {
                 error: .sequence
             ) { execution in
                 spawned.fulfill(.success(execution.processIdentifier.value))
-                return await drive(execution, commands: commands)
+                return await drive(execution, commands: commands, ready: ready)
             }
             let status: CaptureExit.Status = switch result.terminationStatus {
             case .exited(let code): .exited(code)
@@ -60,11 +62,12 @@ enum ChildSupervisor {
 
     private static func drive(
         _ execution: Execution<NoInput, SequenceOutput, SequenceOutput>,
-        commands: AsyncStream<ChildCommand>
+        commands: AsyncStream<ChildCommand>,
+        ready: ReadyMarker?
     ) async -> (stdout: String, stderr: String) {
         await withTaskGroup(of: Part.self) { group in
             group.addTask { .stdout(await drain(execution.standardOutput)) }
-            group.addTask { .stderr(await drain(execution.standardError)) }
+            group.addTask { .stderr(await drain(execution.standardError, ready: ready)) }
             group.addTask {
                 await obey(commands, execution: execution)
                 return .commandsDone
@@ -80,19 +83,20 @@ enum ChildSupervisor {
             }
             // Both streams end when the child exits; should a child close them early, keep
             // obeying commands until it really exits, since reaping happens after we return.
-            while !hasExited(execution.processIdentifier) {
-                try? await Task.sleep(for: .milliseconds(20))
+            if !hasExited(execution.processIdentifier) {
+                await waitForExitWithoutReaping(execution.processIdentifier)
             }
             group.cancelAll()
             return (stdout.text, stderr.text)
         }
     }
 
-    private static func drain(_ stream: SubprocessOutputSequence) async -> BoundedOutput {
+    private static func drain(_ stream: SubprocessOutputSequence, ready: ReadyMarker? = nil) async -> BoundedOutput {
         var output = BoundedOutput()
         do {
             for try await buffer in stream {
                 buffer.withUnsafeBytes { output.append($0) }
+                if let ready, !ready.isFulfilled, output.headContains(ready.marker) { ready.fulfill() }
             }
         } catch {
             // The stream is cancelled when the child exits; what was read is what we keep.
@@ -126,6 +130,26 @@ enum ChildSupervisor {
             try execution.send(signal: Signal(rawValue: number), toProcessGroup: true)
         } catch {
             try? execution.send(signal: Signal(rawValue: number), toProcessGroup: false)
+        }
+    }
+
+    /// Blocks a dispatch worker (not a cooperative thread) in `waitid(…, WNOWAIT)` until the
+    /// child exits. Reached only after its output pipes closed, which for tcpdump means it is
+    /// exiting right now; polling here instead cost up to a whole poll interval per stop.
+    private static func waitForExitWithoutReaping(_ process: ProcessIdentifier) async {
+        let descriptor = process.processDescriptor
+        let pid = process.value
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                var info = siginfo_t()
+                while true {
+                    let rc = descriptor >= 0
+                        ? waitid(idtype_t(rawValue: 3) /* P_PIDFD */, id_t(descriptor), &info, WEXITED | WNOWAIT)
+                        : waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT)
+                    if rc == 0 || errno != EINTR { break }
+                }
+                continuation.resume()
+            }
         }
     }
 

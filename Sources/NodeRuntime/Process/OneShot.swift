@@ -27,6 +27,14 @@ final class OneShot<Value: Sendable>: Sendable {
         return true
     }
 
+    /// Whether `fulfill` was called.
+    var isFulfilled: Bool {
+        state.withLock { state in
+            if case .done = state { return true }
+            return false
+        }
+    }
+
     /// The value; waits through cancellation. For outcomes that must not be dropped, such as
     /// a spawn result (dropping it would orphan a running process) or a reap that cleanup awaits.
     var value: Value {

@@ -1,0 +1,48 @@
+# podcap: `make demo` runs a real capture on this machine; `make test` runs every test.
+# Both install what they need (Debian packages) when run as root on a fresh machine.
+
+SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+ENVTEST ?= $(abspath $(CURDIR)/../shared/envtest/start.sh)
+BIN := .build/debug
+APT_PACKAGES := tcpdump libpcap-dev iproute2 util-linux etcd-server etcd-client curl openssl xz-utils python3 pkg-config
+
+include mk/deploy.mk
+
+.PHONY: all deps build test test-swift demo bench deliverables clean
+
+all: build
+
+# Installs only what is missing, so a prepared machine pays nothing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" -ne 0 ]; then echo "missing Debian packages:$$missing (run as root, or apt-get install them)"; exit 1; fi; \
+		echo "installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+# The real-apiserver tier runs when ../shared/envtest exists (PODCAP_ENVTEST names its start script).
+test: deps lint test-swift
+
+test-swift: deps
+	@if [ -x "$(ENVTEST)" ]; then export PODCAP_ENVTEST="$(ENVTEST)"; \
+	else echo "note: $(ENVTEST) not found; real kube-apiserver tests will be skipped"; fi; \
+	$(SWIFT) build --build-tests && $(SWIFT) test --skip-build
+
+demo: build
+	$(BIN)/podcap demo
+
+bench: deps
+	$(SWIFT) build -c release --product podcap-bench
+	.build/release/podcap-bench decode pidscan
+
+deliverables: build
+	$(BIN)/podcap demo --deliverables deliverables
+
+clean:
+	rm -rf .build .build-*

@@ -1,0 +1,93 @@
+import Actors
+import KubeClient
+import Logging
+import NodeRuntime
+import ServiceLifecycle
+import UnixSignals
+
+/// `podcap controller`: one Node's watch, Supervisor, reporters and HTTP endpoint as one
+/// `ServiceGroup`.
+///
+/// The data path a reader follows: `PodListWatcher` (list+watch, KubeClient) →
+/// `StaleFileSweeper` (first list only) → `PodWatcher` (bounded buffer) → `Supervisor`
+/// (decisions) → `CaptureActor` → `TcpdumpRuntime` (nsenter + tcpdump).
+public struct PodcapController: Sendable {
+    public let configuration: ControllerConfiguration
+    private let runtimeOverride: (any CaptureRuntime)?
+    private let extraReporters: [any CaptureReporter]
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - runtime: replaces `TcpdumpRuntime` (tests with fake processes); `nil` in production.
+    ///   - reporters: extra subscribers to every capture report (tests).
+    public init(configuration: ControllerConfiguration, runtime: (any CaptureRuntime)? = nil,
+                reporters: [any CaptureReporter] = [], logger: Logger = Logger(label: "podcap")) {
+        self.configuration = configuration
+        self.runtimeOverride = runtime
+        self.extraReporters = reporters
+        self.logger = logger
+    }
+
+    /// Runs until SIGTERM/SIGINT (when `signals` is true) or cancellation.
+    ///
+    /// Startup problems (capture directory, missing binaries, unusable credentials) throw
+    /// before anything runs, with a message naming what to fix.
+    public func run(signals: Bool = true, onListening: (@Sendable (Int) async -> Void)? = nil) async throws {
+        let config = configuration
+        let directory = CaptureDirectory(path: config.settings.directory)
+        let runtime: any CaptureRuntime
+        if let runtimeOverride {
+            runtime = runtimeOverride
+        } else {
+            CaptureDirectory.restrictUmask()
+            try directory.prepare()
+            let tcpdump = TcpdumpRuntime(.init(procRoot: config.procRoot, nsenter: config.nsenterPath, tcpdump: config.tcpdumpPath))
+            _ = try tcpdump.checkBinaries()
+            runtime = tcpdump
+        }
+
+        let client = try KubernetesClient(config: config.kube, logger: logger)
+        do {
+            try await runServices(client: client, runtime: runtime, directory: directory, signals: signals, onListening: onListening)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    private func runServices(client: KubernetesClient, runtime: any CaptureRuntime, directory: CaptureDirectory,
+                             signals: Bool, onListening: (@Sendable (Int) async -> Void)?) async throws {
+        let config = configuration
+        let watchStatus = PodWatchStatus()
+        let listWatch = PodListWatcher(client: client, nodeName: config.nodeName, options: config.watch, status: watchStatus,
+                                       logger: logger)
+        let source: any PodSource = runtimeOverride == nil
+            ? StaleFileSweeper(upstream: listWatch, directory: directory, settings: config.settings, nodeName: config.nodeName,
+                               logger: logger)
+            : listWatch
+        let watcher = PodWatcher(source: source)
+
+        var reporters: [any CaptureReporter] = extraReporters
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if config.events || config.statusAnnotation {
+            let recorder = EventRecorder(client: client, options: .init(reportingInstance: "podcap-\(config.nodeName)"),
+                                         logger: logger)
+            let kube = KubeReporter(client: client, recorder: recorder, patchStatus: config.statusAnnotation,
+                                    emitEvents: config.events, logger: logger)
+            reporters.append(kube)
+            services.append(.init(service: kube))
+        }
+        let supervisor = Supervisor(
+            configuration: .init(maxConcurrent: config.maxConcurrent, nodeName: config.nodeName, settings: config.settings,
+                                 diskBudgetMB: config.diskBudgetMB, grace: config.grace, backoff: config.backoff),
+            events: watcher, runtime: runtime, reporter: CompositeReporter(reporters), logger: logger)
+        // Graceful shutdown runs in reverse order: the Supervisor first (SIGTERM each capture,
+        // keep files), then the watch, then the reporters, which drain what is left.
+        services.append(.init(service: watcher))
+        services.append(.init(service: supervisor))
+        var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)
+        if signals { groupConfig.gracefulShutdownSignals = [.sigterm, .sigint] }
+        try await ServiceGroup(configuration: groupConfig).run()
+    }
+}
