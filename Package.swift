@@ -96,6 +96,7 @@ let package = Package(
                 "NodeRuntime",
                 "Pcap",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -154,7 +155,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ControllerTests",
-            dependencies: ["Controller", "KubeSim", "KubeClient", "Actors", "NodeRuntime", "PodSandbox", "TestSupport"],
+            dependencies: [
+                "Controller", "KubeSim", "KubeClient", "Actors", "NodeRuntime", "PodSandbox", "TestSupport", "Pcap",
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strict
         ),
     ],
@@ -175,5 +179,6 @@ if let only = Context.environment["PODCAP_ONLY"], !only.isEmpty {
         }
     }
     package.targets = package.targets.filter { keep.contains($0.name) }
-    package.products = []
+    // Executables keep their product names (the tests run `.build/debug/podcap`).
+    package.products = keep.contains("App") ? [.executable(name: "podcap", targets: ["App"])] : []
 }

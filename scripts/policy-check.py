@@ -36,7 +36,7 @@ ALLOWED_CAPS = frozenset({"NET_RAW", "SYS_ADMIN", "SYS_PTRACE", "SETGID"})
 # (apiGroup, resource) -> verbs. pods:patch is only for the status annotation and may be
 # absent when the DaemonSet passes --no-status-annotation.
 ALLOWED_RULES: dict[tuple[str, str], frozenset[str]] = {
-    ("", "pods"): frozenset({"get", "list", "watch", "patch"}),
+    ("", "pods"): frozenset({"list", "watch", "patch"}),
     ("", "events"): frozenset({"create", "patch"}),
     ("events.k8s.io", "events"): frozenset({"create", "patch"}),
 }

@@ -95,7 +95,7 @@ CASES: list[tuple[str, Callable[[Docs], None], str]] = [
     ("nonResourceURLs", lambda d: role_rules(d).append({"nonResourceURLs": ["/metrics"], "verbs": ["get"]}),
      "nonResourceURLs"),
     ("events grant missing", lambda d: role_rules(d)[1].update(verbs=["create"]), "missing grant"),
-    ("pods:patch removed without flag", lambda d: role_rules(d)[0].update(verbs=["get", "list", "watch"]),
+    ("pods:patch removed without flag", lambda d: role_rules(d)[0].update(verbs=["list", "watch"]),
      "--no-status-annotation"),
     ("binding to cluster-admin", lambda d: find(d, "ClusterRoleBinding")["roleRef"].update(name="cluster-admin"),
      "roleRef"),
@@ -141,7 +141,7 @@ def main() -> int:
 
         # The flag makes the missing pods:patch acceptable.
         docs = copy.deepcopy(daemonset)
-        role_rules(docs)[0]["verbs"] = ["get", "list", "watch"]
+        role_rules(docs)[0]["verbs"] = ["list", "watch"]
         container(docs)["args"].append("--no-status-annotation")
         code, out = run_checker({"daemonset.yaml": docs}, workdir)
         verdict("accepts: no pods:patch with --no-status-annotation", code == 0, out)

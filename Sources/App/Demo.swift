@@ -58,7 +58,7 @@ struct Demo {
             nodeName: node, kube: kube, settings: CaptureSettings(directory: captureDir), maxConcurrent: 4,
             diskBudgetMB: 100, grace: .seconds(5), listen: "127.0.0.1:0")
         let client = try KubernetesClient(config: kube)
-        let watcher = CaptureWatcher()
+        let watcher = CaptureReportWaiter()
         do {
             try await drive(client: client, watcher: watcher, configuration: configuration, sim: sim, network: network,
                             names: names, captureDir: captureDir)
@@ -69,7 +69,7 @@ struct Demo {
         try await client.shutdown()
     }
 
-    private func drive(client: KubernetesClient, watcher: CaptureWatcher, configuration: ControllerConfiguration, sim: KubeSim,
+    private func drive(client: KubernetesClient, watcher: CaptureReportWaiter, configuration: ControllerConfiguration, sim: KubeSim,
                        network: SandboxNetwork, names: [String], captureDir: String) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -81,8 +81,9 @@ struct Demo {
             let a = network.pods[0], b = network.pods[1]
             step(4, "PATCH \(namespace)/demo-a  metadata.annotations[\(captureAnnotation)] = \"\(fileCount)\"")
             let patched = ContinuousClock.now
+            let beforePatch = watcher.mark
             try await client.patchPodAnnotation(namespace: namespace, name: "demo-a", key: captureAnnotation, value: String(fileCount))
-            let pid = try await watcher.waitForStart(of: "demo-a")
+            let pid = try await watcher.waitForStart(of: "demo-a", since: beforePatch)
             let netns = Self.netnsInode(pid: pid)
             print("      tcpdump running after \(Self.milliseconds(ContinuousClock.now - patched)) ms: pid \(pid), netns inode \(netns.map(String.init) ?? "?") (demo-a's is \(a.netnsInode))")
 
@@ -109,13 +110,18 @@ struct Demo {
 
             step(7, "PATCH \(namespace)/demo-a  metadata.annotations[\(captureAnnotation)] = null")
             let removed = ContinuousClock.now
+            let beforeRemoval = watcher.mark
             try await client.patchPodAnnotation(namespace: namespace, name: "demo-a", key: captureAnnotation, value: nil)
-            let deleted = try await watcher.waitForStop(of: "demo-a")
+            let deleted = try await watcher.waitForStop(of: "demo-a", since: beforeRemoval)
             let left = plan.filePaths.filter { FileManager.default.fileExists(atPath: $0) }
             print("      capture stopped and \(deleted.count) files deleted after \(Self.milliseconds(ContinuousClock.now - removed)) ms; files left: \(left.isEmpty ? "none" : left.joined(separator: ", "))")
             guard left.isEmpty else { throw DemoError("files still present after the annotation was removed: \(left)") }
             try report.writeCleanup(captureDir: captureDir, deleted: deleted)
 
+            // The reporter writes Events after the report; wait for the CaptureStopped one to land.
+            _ = await sim.waitForRequest(timeout: .seconds(5)) { request in
+                request.method == "POST" && request.path.hasSuffix("/events") && request.arrived > removed
+            }
             step(8, "Events recorded on demo-a:")
             for event in sim.events(namespace: namespace) where event.objectName == "demo-a" {
                 print("      \(event.type) \(event.reason): \(event.message)")

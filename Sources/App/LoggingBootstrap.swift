@@ -7,7 +7,7 @@ enum LoggingBootstrap {
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler = switch format {
             case .text: StreamLogHandler.standardError(label: label)
-            case .json: StreamLogHandler.standardError(label: label) // TEMP
+            case .json: JSONLogHandler(label: label)
             }
             handler.logLevel = level
             return handler

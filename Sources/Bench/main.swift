@@ -9,6 +9,12 @@ for name in names {
         try PidScanBench.run()
     case "decode":
         try DecodeBench.run()
+    case "latency":
+        try await LatencyBench.run(BenchArguments(after: name))
+    case "memory":
+        try await MemoryBench.run(BenchArguments(after: name))
+    case let option where BenchArguments.isOptionToken(option):
+        continue
     default:
         print("podcap-bench: unknown benchmark \(name)")
     }

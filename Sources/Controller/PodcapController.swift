@@ -44,6 +44,11 @@ public struct PodcapController: Sendable {
             let tcpdump = TcpdumpRuntime(.init(procRoot: config.procRoot, nsenter: config.nsenterPath, tcpdump: config.tcpdumpPath))
             _ = try tcpdump.checkBinaries()
             runtime = tcpdump
+            let orphans = await OrphanCaptureReaper(procRoot: config.procRoot, directory: directory.path).stopOrphans()
+            if !orphans.isEmpty {
+                logger.notice("stopped \(orphans.count) tcpdump processes left running by a previous podcap",
+                              metadata: ["pids": "\(orphans)"])
+            }
         }
 
         let client = try KubernetesClient(config: config.kube, logger: logger)
@@ -59,17 +64,24 @@ public struct PodcapController: Sendable {
     private func runServices(client: KubernetesClient, runtime: any CaptureRuntime, directory: CaptureDirectory,
                              signals: Bool, onListening: (@Sendable (Int) async -> Void)?) async throws {
         let config = configuration
-        let watchStatus = PodWatchStatus()
+        let metrics = MetricsReporter()
+        let listen = try ListenAddress(parsing: config.listen)
+        let watchStatus = PodWatchStatus(observer: WatchMetricsObserver(metrics: metrics))
         let listWatch = PodListWatcher(client: client, nodeName: config.nodeName, options: config.watch, status: watchStatus,
                                        logger: logger)
-        let source: any PodSource = runtimeOverride == nil
+        let swept: any PodSource = runtimeOverride == nil
             ? StaleFileSweeper(upstream: listWatch, directory: directory, settings: config.settings, nodeName: config.nodeName,
                                logger: logger)
             : listWatch
-        let watcher = PodWatcher(source: source)
+        let watcher = PodWatcher(source: AnnotationClock(upstream: swept, metrics: metrics))
 
-        var reporters: [any CaptureReporter] = extraReporters
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        let logReporter = LogReporter(logger: logger)
+        let disk = DiskUsageSampler(metrics: metrics)
+        var reporters: [any CaptureReporter] = [logReporter, metrics, disk] + extraReporters
+        // Graceful shutdown runs in reverse order: the Supervisor first (SIGTERM each capture,
+        // keep files), then the watch, the HTTP endpoint, and last the reporters, which drain
+        // what the Supervisor's stop produced.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: logReporter), .init(service: disk)]
         if config.events || config.statusAnnotation {
             let recorder = EventRecorder(client: client, options: .init(reportingInstance: "podcap-\(config.nodeName)"),
                                          logger: logger)
@@ -78,12 +90,16 @@ public struct PodcapController: Sendable {
             reporters.append(kube)
             services.append(.init(service: kube))
         }
+        let http = HTTPServerService(listen: listen, metrics: metrics, isReady: { watchStatus.isSynced }, logger: logger,
+                                     onListening: { port in
+                                         logger.info("health and metrics endpoint listening", metadata: ["port": "\(port)"])
+                                         await onListening?(port)
+                                     })
+        services.append(.init(service: http))
         let supervisor = Supervisor(
             configuration: .init(maxConcurrent: config.maxConcurrent, nodeName: config.nodeName, settings: config.settings,
                                  diskBudgetMB: config.diskBudgetMB, grace: config.grace, backoff: config.backoff),
             events: watcher, runtime: runtime, reporter: CompositeReporter(reporters), logger: logger)
-        // Graceful shutdown runs in reverse order: the Supervisor first (SIGTERM each capture,
-        // keep files), then the watch, then the reporters, which drain what is left.
         services.append(.init(service: watcher))
         services.append(.init(service: supervisor))
         var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)

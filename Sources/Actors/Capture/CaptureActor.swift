@@ -137,14 +137,21 @@ public actor CaptureActor {
     /// Stops the process and deletes or keeps the files as `reason` says, then reports.
     private func finish(_ reason: CaptureReport.StopReason, process: (any CaptureProcess)?) async {
         state = .stopping(reason)
+        // Files that are no longer wanted go first: tcpdump's own exit takes 15–30 ms (the
+        // kernel tears down its packet ring), and a user who removed the annotation should not
+        // wait for that. tcpdump keeps writing to the unlinked inode until it exits, and a
+        // rotation in between could create a file again, so the same exact names are removed
+        // once more after the process is gone. `removeFiles` ignores cancellation by contract:
+        // a half-cleaned capture would leave files that no Pod owns.
+        var deleted: [String] = reason.deletesFiles ? await runtime.removeFiles(of: plan) : []
         let exit: CaptureExit? = if let process {
             reason.isGraceful && !Task.isCancelled ? await process.terminate(grace: grace) : await process.kill()
         } else {
             nil
         }
-        // `removeFiles` ignores cancellation by contract: a half-cleaned capture would leave
-        // files that no Pod owns.
-        let deleted: [String] = reason.deletesFiles ? await runtime.removeFiles(of: plan) : []
+        if reason.deletesFiles {
+            for path in await runtime.removeFiles(of: plan) where !deleted.contains(path) { deleted.append(path) }
+        }
         report(.stopped(reason: reason, exit: exit, filesDeleted: deleted))
         state = .finished
     }

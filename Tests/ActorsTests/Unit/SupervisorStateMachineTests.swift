@@ -188,3 +188,17 @@ struct SupervisorStateMachineTests {
         #expect(rejections(actions).isEmpty)
     }
 }
+
+extension SupervisorStateMachineTests {
+    @Test mutating func invalidValueThenValidAgainStartsAgain() {
+        var m = machine()
+        var actions: [Action] = []
+        m.podChanged(factory.pod("a", annotation: "3"), into: &actions)
+        m.podChanged(factory.pod("a", annotation: "abc"), into: &actions)
+        #expect(stops(actions).map(\.1) == [.annotationRemoved])
+        m.captureFinished(uid: "uid-default-a", generation: 0, into: &actions)
+        actions.removeAll()
+        m.podChanged(factory.pod("a", annotation: "2"), into: &actions)
+        #expect(starts(actions) == ["uid-default-a"])
+    }
+}

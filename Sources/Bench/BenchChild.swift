@@ -1,0 +1,113 @@
+import Foundation
+import Glibc
+import Synchronization
+
+/// A child process started from an argv array (no shell), whose stderr is kept in memory so
+/// the benchmark can wait for a log line and show the tail when something goes wrong.
+final class BenchChild: Sendable {
+    private let process: Process
+    private let stderrText = Mutex("")
+    private let exitStatus = Mutex<Int32?>(nil)
+
+    init(argv: [String]) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        let pipe = Pipe()
+        process.standardError = pipe
+        pipe.fileHandleForReading.readabilityHandler = { [self] handle in
+            let chunk = handle.availableData
+            if chunk.isEmpty {
+                handle.readabilityHandler = nil
+                return
+            }
+            stderrText.withLock { s in
+                s += String(decoding: chunk, as: UTF8.self)
+                if s.utf8.count > 1 << 20 { s = String(s.suffix(256 << 10)) }
+            }
+        }
+        process.terminationHandler = { [self] p in exitStatus.withLock { $0 = p.terminationStatus } }
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var stderr: String { stderrText.withLock { $0 } }
+    var exited: Int32? { exitStatus.withLock { $0 } }
+
+    /// Last lines of stderr, indented, for error messages.
+    func tail(_ lines: Int = 15) -> String {
+        stderr.split(separator: "\n").suffix(lines).map { "    " + $0 }.joined(separator: "\n")
+    }
+
+    /// Waits until stderr contains one of `markers`; throws if the child exits or time runs out.
+    func waitForOutput(_ markers: [String], timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let text = stderr
+            if markers.contains(where: { text.contains($0) }) { return }
+            if let code = exited { throw BenchError("\(process.executableURL?.path ?? "child") exited \(code):\n\(tail())") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw BenchError("no \(markers) on stderr within \(timeout):\n\(tail())")
+    }
+
+    /// SIGTERM, then SIGKILL after `grace`; returns the exit status and how long the exit took.
+    @discardableResult
+    func terminate(grace: Duration = .seconds(10)) async -> (status: Int32?, took: Duration) {
+        let started = ContinuousClock.now
+        if exited == nil { kill(pid, SIGTERM) }
+        while exited == nil, ContinuousClock.now - started < grace {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        if exited == nil {
+            kill(pid, SIGKILL)
+            while exited == nil { try? await Task.sleep(for: .milliseconds(10)) }
+        }
+        return (exited, ContinuousClock.now - started)
+    }
+}
+
+/// Memory figures of one process from `/proc/<pid>/status`, in KiB.
+struct BenchMemory {
+    var rss = 0
+    var hwm = 0
+    var anon = 0
+    var file = 0
+    var threads = 0
+
+    init(pid: Int32) throws {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else {
+            throw BenchError("cannot read /proc/\(pid)/status")
+        }
+        for line in text.split(separator: "\n") {
+            let parts = line.split(whereSeparator: { $0 == ":" || $0 == " " || $0 == "\t" })
+            guard parts.count >= 2, let value = Int(parts[1]) else { continue }
+            switch parts[0] {
+            case "VmRSS": rss = value
+            case "VmHWM": hwm = value
+            case "RssAnon": anon = value
+            case "RssFile": file = value
+            case "Threads": threads = value
+            default: break
+            }
+        }
+    }
+
+    /// Samples every 250 ms until eight samples in a row (2 s) stay within 256 KiB of each other,
+    /// or `timeout` passes; returns the last sample and whether it settled.
+    static func settled(pid: Int32, timeout: Duration = .seconds(20)) async throws -> (BenchMemory, settled: Bool) {
+        let deadline = ContinuousClock.now + timeout
+        var window: [Int] = []
+        var last = try BenchMemory(pid: pid)
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(250))
+            last = try BenchMemory(pid: pid)
+            window.append(last.rss)
+            if window.count > 8 { window.removeFirst() }
+            if window.count == 8, let lo = window.min(), let hi = window.max(), hi - lo <= 256 { return (last, true) }
+        }
+        return (last, false)
+    }
+}

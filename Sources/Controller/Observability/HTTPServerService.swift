@@ -1,0 +1,64 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The operator endpoint: `/healthz`, `/readyz` and `/metrics` on `--listen`.
+///
+/// A `Service`: run it in the controller's `ServiceGroup`; graceful shutdown stops accepting
+/// connections and lets in-flight requests finish.
+public struct HTTPServerService: Service {
+    /// The `Content-Type` Prometheus expects for the text exposition format.
+    public static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    private let application: Application<RouterResponder<BasicRequestContext>>
+    private let bound: BoundPort
+
+    /// - Parameters:
+    ///   - listen: where to bind; port 0 picks a free port (see `boundPort`, `onListening`).
+    ///   - metrics: rendered on every `GET /metrics`.
+    ///   - isReady: `/readyz` answers 200 while this returns `true` (the Pod watch has synced).
+    ///   - notReadyReason: the body of the 503 answer.
+    ///   - onListening: called once with the bound port when the server accepts connections.
+    public init(listen: ListenAddress, metrics: MetricsReporter, isReady: @escaping @Sendable () -> Bool,
+                notReadyReason: String = "pod watch has not synced yet",
+                logger: Logger = Logger(label: "podcap.http"),
+                onListening: @escaping @Sendable (Int) async -> Void = { _ in }) {
+        let router = Router()
+        router.get("healthz") { _, _ in
+            Self.text(.ok, "ok\n")
+        }
+        router.get("readyz") { _, _ in
+            isReady() ? Self.text(.ok, "ok\n") : Self.text(.serviceUnavailable, notReadyReason + "\n")
+        }
+        router.get("metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: Self.metricsContentType],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
+        let bound = BoundPort()
+        self.bound = bound
+        application = Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname(listen.host, port: listen.port),
+                                                    serverName: nil),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? listen.port
+                bound.set(port)
+                await onListening(port)
+            },
+            logger: logger)
+    }
+
+    /// The port the server listens on once it runs (the kernel's choice for port 0), else `nil`.
+    public var boundPort: Int? { bound.get() }
+
+    /// Serves until graceful shutdown or cancellation.
+    public func run() async throws {
+        try await application.run()
+    }
+
+    private static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}

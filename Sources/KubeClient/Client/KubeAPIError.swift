@@ -1,0 +1,39 @@
+/// A failed API call.
+public enum KubeAPIError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The server answered with a non-2xx status; `status` is its decoded `Status` body when it sent one.
+    case http(code: Int, status: APIStatus?, retryAfterSeconds: Int?)
+    /// The request did not reach the server or the connection broke (DNS, TCP, TLS, timeout).
+    case transport(String)
+    /// The response body was not the JSON expected.
+    case decoding(String)
+    /// The client could not be built from its configuration (bad PEM, TLS setup).
+    case configuration(String)
+    /// The client was shut down.
+    case shutdown
+
+    /// HTTP status code, when there was a response.
+    public var httpCode: Int? {
+        if case .http(let code, _, _) = self { return code }
+        return nil
+    }
+
+    /// Worth retrying with backoff: throttling, server errors, and transport failures.
+    public var isRetryable: Bool {
+        switch self {
+        case .http(let code, _, _): return code == 429 || code >= 500
+        case .transport: return true
+        default: return false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .http(let code, let status, _):
+            return "HTTP \(code)" + (status.map { ": \($0.reason ?? "") \($0.message ?? "")" } ?? "")
+        case .transport(let s): return "transport: \(s)"
+        case .decoding(let s): return "decoding: \(s)"
+        case .configuration(let s): return "configuration: \(s)"
+        case .shutdown: return "client shut down"
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+
+extension KubernetesClient {
+    /// Sets (or, with `nil`, removes) one annotation with a JSON merge patch, touching nothing else.
+    ///
+    /// Sends `{"metadata":{"annotations":{key: value|null}}}` as `application/merge-patch+json`
+    /// and returns the updated Pod.
+    @discardableResult
+    public func patchPodAnnotation(
+        namespace: String, name: String, key: String, value: String?
+    ) async throws(KubeAPIError) -> Pod {
+        let patch: [String: [String: [String: String?]]] = ["metadata": ["annotations": [key: value]]]
+        let body: Data
+        do { body = try JSONEncoder().encode(patch) } catch { throw .decoding("\(error)") }
+        return try await sendJSON(
+            Pod.self, .PATCH, path: "/api/v1/namespaces/\(namespace)/pods/\(name)", body: Array(body),
+            contentType: "application/merge-patch+json")
+    }
+
+    /// Reads one Pod.
+    public func getPod(namespace: String, name: String) async throws(KubeAPIError) -> Pod {
+        try await sendJSON(Pod.self, .GET, path: "/api/v1/namespaces/\(namespace)/pods/\(name)")
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// An in-process Kubernetes-compatible API server on 127.0.0.1, for tests and `podcap demo`.
+///
+/// It serves Pods and Events with real Kubernetes JSON, list/watch semantics (resourceVersion,
+/// bookmarks, field and label selectors, pagination, 410 Gone for compacted history), merge
+/// patches, bearer-token auth and `Status` errors, and lets tests inject faults. HTTP only: the
+/// Hummingbird TLS module is not among the package's dependencies.
+///
+/// Start it with ``start(_:)`` and stop it with ``shutdown()``, or scope it with ``withKubeSim(_:_:)``.
+public final class KubeSim: Sendable {
+    /// Server settings.
+    public struct Options: Sendable {
+        /// Accepted bearer tokens.
+        public var tokens: Set<String>
+        /// Changes kept for watches; older resourceVersions get 410 Gone.
+        public var historyLimit: Int
+        /// How often a watch with `allowWatchBookmarks` gets a BOOKMARK while idle.
+        public var bookmarkInterval: Duration
+        /// Serve `events.k8s.io/v1` (off: it answers 404, as on clusters without the group).
+        public var servesEventsV1: Bool
+        /// Port to bind (0: any free port).
+        public var port: Int
+
+        public init(tokens: Set<String> = ["kubesim-token"], historyLimit: Int = 1000,
+                    bookmarkInterval: Duration = .seconds(60), servesEventsV1: Bool = true, port: Int = 0) {
+            self.tokens = tokens
+            self.historyLimit = historyLimit
+            self.bookmarkInterval = bookmarkInterval
+            self.servesEventsV1 = servesEventsV1
+            self.port = port
+        }
+    }
+
+    let state: Mutex<SimState>
+    private let runner = Mutex<Task<Void, any Error>?>(nil)
+    private let boundPort = Mutex(0)
+    let logger: Logger
+
+    /// `http://127.0.0.1:<port>`.
+    public var url: String { "http://127.0.0.1:\(boundPort.withLock { $0 })" }
+    /// The first accepted token, for building client configs.
+    public var token: String { state.withLock { $0.tokens.sorted().first ?? "" } }
+
+    private init(options: Options) {
+        var s = SimState(historyLimit: options.historyLimit, tokens: options.tokens,
+                         bookmarkInterval: options.bookmarkInterval)
+        s.eventsV1Served = options.servesEventsV1
+        state = Mutex(s)
+        var logger = Logger(label: "kubesim")
+        // Hummingbird reports routine connection teardown at error level; keep test output readable.
+        logger.logLevel = .critical
+        self.logger = logger
+    }
+
+    /// Starts a server and returns once it accepts connections.
+    public static func start(_ options: Options = Options()) async throws -> KubeSim {
+        let sim = KubeSim(options: options)
+        let (ready, readyContinuation) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
+        let app = Application(
+            responder: SimResponder(sim: sim),
+            configuration: .init(address: .hostname("127.0.0.1", port: options.port), serverName: "kubesim"),
+            onServerRunning: { channel in
+                readyContinuation.yield(channel.localAddress?.port ?? 0)
+                readyContinuation.finish()
+            },
+            logger: sim.logger)
+        // The server must outlive this call (tests hold the sim across awaits), so it runs in a task
+        // that shutdown() cancels and awaits; withKubeSim offers the scoped form.
+        let task = Task<Void, any Error> {
+            defer { readyContinuation.finish() }
+            try await app.runService(gracefulShutdownSignals: [])
+        }
+        sim.runner.withLock { $0 = task }
+        var port = 0
+        for await p in ready { port = p }
+        guard port > 0 else {
+            _ = try await task.value
+            throw SimStatus(code: 500, reason: "InternalError", message: "kubesim did not start")
+        }
+        sim.boundPort.withLock { $0 = port }
+        return sim
+    }
+
+    /// Ends all watches and stops the server.
+    public func shutdown() async {
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.shuttingDown = true
+            return s.takeWaiters()
+        }
+        waiters.forEach { $0.resume() }
+        let task = runner.withLock { t -> Task<Void, any Error>? in
+            defer { t = nil }
+            return t
+        }
+        task?.cancel()
+        _ = try? await task?.value
+    }
+
+    var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
+}
+
+/// Runs `body` with a started ``KubeSim`` and shuts it down afterwards, even when `body` throws.
+public func withKubeSim<T: Sendable>(
+    _ options: KubeSim.Options = KubeSim.Options(), _ body: (KubeSim) async throws -> T
+) async throws -> T {
+    let sim = try await KubeSim.start(options)
+    do {
+        let result = try await body(sim)
+        await sim.shutdown()
+        return result
+    } catch {
+        await sim.shutdown()
+        throw error
+    }
+}

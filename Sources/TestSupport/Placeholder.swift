@@ -1,1 +1,0 @@
-// Envtest launcher and shared test fixtures (owned by the KubeClient work).

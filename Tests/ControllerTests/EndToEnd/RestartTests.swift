@@ -1,0 +1,111 @@
+import Actors
+import Controller
+import Foundation
+import KubeClient
+import KubeSim
+import NodeRuntime
+import PodSandbox
+import TestSupport
+import Testing
+
+/// The `podcap` binary as a real process: SIGKILL it, change things while it is down, start it
+/// again, then SIGTERM it.
+@Suite("podcap process: kill, restart, shutdown", .serialized)
+struct RestartTests {
+    /// `.build/<triple>/debug/podcap`, next to the test bundle.
+    static let binary: String? = {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("podcap").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        let built = FileManager.default.currentDirectoryPath + "/.build/debug/podcap"
+        return FileManager.default.isExecutableFile(atPath: built) ? built : nil
+    }()
+
+    static let unsupported: String? = {
+        if binary == nil { return "the podcap binary is not built (swift build)" }
+        return SandboxNetwork.unsupportedReason()
+    }()
+
+    @Test("SIGKILL, un-annotate while down, restart: stale files swept, orphans stopped, captures resumed; SIGTERM keeps files",
+          .enabled(if: unsupported == nil))
+    func killAndRestart() async throws {
+        try await withSandboxPods(count: 2, options: SandboxOptions(subnet: "10.252.0", namePrefix: "podcap-rst")) { pods in
+            try await TestCluster.with(.kubesim) { cluster in
+                try await run(cluster: cluster, sim: try #require(cluster.sim), pods: pods)
+            }
+        }
+    }
+
+    private func run(cluster: TestCluster, sim: KubeSim, pods: [SandboxPod]) async throws {
+        let node = TestNames.unique("node")
+        let ns = cluster.namespace
+        for (pod, name) in zip(pods, ["keep", "drop"]) {
+            try await cluster.driver.createPod(namespace: ns, name: name, node: node, annotations: ["tcpdump.antrea.io": "2"])
+            try await cluster.setRunning(name, containerID: pod.containerID, podIP: pod.ipv4)
+        }
+        let directory = try TestDirectory(prefix: "podcap-rst")
+        defer { directory.remove() }
+        let kubeconfig = directory.path + "/kubeconfig"
+        try """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: sim, cluster: {server: "\(sim.url)"}}]
+            users: [{name: sim, user: {token: "\(sim.token)"}}]
+            contexts: [{name: sim, context: {cluster: sim, user: sim}}]
+            current-context: sim
+            """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let captureDir = directory.path + "/capture"
+        let settings = CaptureSettings(directory: captureDir)
+        let keepFiles = CapturePlan(pod: PodRef(namespace: ns, name: "keep", uid: ""), fileCount: 2, settings: settings).filePaths
+        let dropFiles = CapturePlan(pod: PodRef(namespace: ns, name: "drop", uid: ""), fileCount: 2, settings: settings).filePaths
+        let arguments = ["controller", "--node-name", node, "--kubeconfig", kubeconfig, "--capture-dir", captureDir,
+                         "--listen", "127.0.0.1:0", "--grace-period", "3"]
+        let reaper = OrphanCaptureReaper(directory: captureDir)
+
+        let first = try Self.launch(arguments)
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        try await cluster.eventually(timeout: .seconds(15), "both captures running under the first podcap") {
+            reaper.orphans().count == 2 && FileManager.default.fileExists(atPath: keepFiles[0])
+                && FileManager.default.fileExists(atPath: dropFiles[0])
+        }
+        let orphaned = reaper.orphans()
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(reaper.orphans() == orphaned, "outside a Pod's cgroup, a SIGKILLed podcap leaves its tcpdumps running")
+
+        // While podcap is down, "drop" loses its annotation: its files are now stale.
+        try await cluster.annotate("drop", nil)
+
+        let second = try Self.launch(arguments)
+        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+        try await cluster.eventually(timeout: .seconds(15), "stale files swept, orphans stopped, keep captured again") {
+            let now = reaper.orphans()
+            return now.count == 1 && Set(now).isDisjoint(with: orphaned)
+                && dropFiles.allSatisfy { !FileManager.default.fileExists(atPath: $0) }
+                && FileManager.default.fileExists(atPath: keepFiles[0])
+        }
+        for pid in orphaned { #expect(kill(pid, 0) != 0 || RealCaptureTests.isAlive(pid) == false) }
+
+        // SIGTERM: graceful, exits 0, tcpdump stopped, files kept for the next start.
+        let stopping = ContinuousClock.now
+        kill(second.processIdentifier, SIGTERM)
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 0)
+        #expect(ContinuousClock.now - stopping < .seconds(5))
+        #expect(reaper.orphans().isEmpty)
+        #expect(FileManager.default.fileExists(atPath: keepFiles[0]), "shutdown keeps the files of a capture still wanted")
+    }
+
+    static func launch(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(binary))
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+}
