@@ -98,6 +98,14 @@ struct Demo {
             let present = plan.filePaths.filter { FileManager.default.fileExists(atPath: $0) }
             let listing = present.map { path in "      \(Self.fileSize(path)) bytes  \(path)" }.joined(separator: "\n")
             print(listing)
+            // The kernel hands packets to tcpdump a ring block at a time (up to a second later);
+            // give the file that long to hold everything that was sent before summarising it.
+            let expected = replies * 2 + datagrams
+            let waitUntil = ContinuousClock.now + .seconds(3)
+            while ContinuousClock.now < waitUntil,
+                  let first = present.first, (try? PcapReader.summarize(path: first))?.packets ?? 0 < expected {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             var summaries: [PcapSummary] = []
             for path in present {
                 let summary = try PcapReader.summarize(path: path)

@@ -157,10 +157,12 @@ struct TcpdumpRuntimeTests {
         let runtime = TcpdumpRuntime()
         try await withSandboxPods(count: 1) { pods in
             let plan = Self.plan("noif", files: 1, dir: dir, interface: "nosuch0")
-            try await Machine.withCapture(runtime, plan, Machine.target(for: pods[0])) { process in
-                let exit = await process.waitForExit()
-                #expect(exit?.status == .exited(1))
-                #expect(exit?.errorMessage?.contains("No such device") == true, "\(String(describing: exit))")
+            // tcpdump exits before it prints "listening on", so start itself fails with its line.
+            await #expect {
+                _ = try await runtime.start(plan, target: Machine.target(for: pods[0]))
+            } throws: { error in
+                guard case CaptureStartError.failed(let message) = error else { return false }
+                return message == "tcpdump exited with status 1: tcpdump: nosuch0: No such device exists"
             }
         }
     }

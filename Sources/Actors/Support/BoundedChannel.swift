@@ -14,6 +14,17 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
         var consumer: CheckedContinuation<Element?, any Error>?
         var producer: CheckedContinuation<Void, any Error>?
         var consumerGone = false
+
+        /// Removes the oldest buffered element, and the parked producer that may now proceed.
+        mutating func takeFirst(capacity: Int) -> (Element, CheckedContinuation<Void, any Error>?)? {
+            guard count > 0 else { return nil }
+            let element = buffer[head]!
+            buffer[head] = nil
+            head = (head + 1) % capacity
+            count -= 1
+            defer { producer = nil }
+            return (element, producer)
+        }
     }
 
     fileprivate enum SendStep { case done, wait, gone }
@@ -94,14 +105,7 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     /// The next element, `nil` once finished and drained. Only one task may call this at a time.
     public func next() async throws -> Element? {
         let step: NextStep = state.withLock { s in
-            if s.count > 0 {
-                let element = s.buffer[s.head]!
-                s.buffer[s.head] = nil
-                s.head = (s.head + 1) % capacity
-                s.count -= 1
-                defer { s.producer = nil }
-                return .element(element, s.producer)
-            }
+            if let (element, producer) = s.takeFirst(capacity: capacity) { return .element(element, producer) }
             if let termination = s.termination { return .end(termination) }
             return .wait
         }
@@ -118,14 +122,7 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Element?, any Error>) in
                     let now: NextStep = state.withLock { s in
-                        if s.count > 0 {
-                            let element = s.buffer[s.head]!
-                            s.buffer[s.head] = nil
-                            s.head = (s.head + 1) % capacity
-                            s.count -= 1
-                            defer { s.producer = nil }
-                            return .element(element, s.producer)
-                        }
+                        if let (element, producer) = s.takeFirst(capacity: capacity) { return .element(element, producer) }
                         if let termination = s.termination { return .end(termination) }
                         if Task.isCancelled { return .cancelled }
                         s.consumer = continuation

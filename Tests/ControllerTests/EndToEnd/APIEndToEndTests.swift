@@ -23,12 +23,21 @@ struct APIEndToEndTests {
             var configuration = ControllerConfiguration(nodeName: node, kube: cluster.config,
                                                         settings: CaptureSettings(directory: "/capture"))
             configuration.listen = "127.0.0.1:0"
-            try await withController(configuration, runtime: runtime, waiter: waiter) {
+            let endpoint = ListeningPort()
+            try await withController(configuration, runtime: runtime, waiter: waiter, endpoint: endpoint) {
+                let port = await endpoint.value
+                #expect(try await HTTPProbe.get(port: port, "/healthz").status == 200)
                 var mark = waiter.mark
                 try await cluster.annotate("other-node", "3")
                 try await cluster.annotate("web", "3")
                 _ = try await waiter.waitForStart(of: "web", since: mark)
                 #expect(runtime.alive["web"]?.fileCount == 3)
+                // The controller's own endpoint: synced, and the capture counted.
+                #expect(try await HTTPProbe.get(port: port, "/readyz").status == 200)
+                let metrics = try PrometheusText(try await HTTPProbe.get(port: port, "/metrics").body)
+                #expect(metrics.value("podcap_captures_running") == 1)
+                #expect(metrics.value("podcap_captures_started_total") == 1)
+                #expect((metrics.value("podcap_capture_start_latency_seconds_count") ?? 0) >= 1)
                 #expect(runtime.alive["other-node"] == nil, "a Pod of another node is never captured")
                 try await cluster.eventually("CaptureStarted Event and running status") {
                     let events = try await cluster.driver.events(namespace: ns)
@@ -72,6 +81,10 @@ struct APIEndToEndTests {
                     try await cluster.annotations("web")[CaptureNotice.statusAnnotation] == nil
                 }
                 #expect(runtime.alive.isEmpty)
+                let after = try PrometheusText(try await HTTPProbe.get(port: port, "/metrics").body)
+                #expect(after.value("podcap_captures_running") == 0)
+                #expect(after.value("podcap_captures_rejected_total", ["reason": "InvalidValue"]) == 1)
+                #expect((after.value("podcap_captures_started_total") ?? 0) >= 3)
             }
         }
     }

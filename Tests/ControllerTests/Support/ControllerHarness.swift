@@ -3,17 +3,18 @@ import Foundation
 import Controller
 import KubeClient
 import Logging
+import Synchronization
 
 /// Runs the real controller in-process for the duration of `body`, then cancels it.
 func withController<T: Sendable>(
     _ configuration: ControllerConfiguration, runtime: (any CaptureRuntime)? = nil, waiter: CaptureReportWaiter,
-    _ body: () async throws -> T
+    endpoint: ListeningPort? = nil, _ body: () async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "podcap.test")
     logger.logLevel = ProcessInfo.processInfo.environment["PODCAP_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .error
     let controller = PodcapController(configuration: configuration, runtime: runtime, reporters: [waiter], logger: logger)
     return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await controller.run(signals: false) }
+        group.addTask { try await controller.run(signals: false, onListening: { port in endpoint?.set(port) }) }
         do {
             let result = try await body()
             group.cancelAll()
@@ -25,6 +26,33 @@ func withController<T: Sendable>(
             group.cancelAll()
             try? await group.waitForAll()
             throw error
+        }
+    }
+}
+
+/// The port the controller's HTTP endpoint bound, awaitable.
+final class ListeningPort: Sendable {
+    private let state = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
+
+    func set(_ port: Int) {
+        let waiters = state.withLock { s in
+            s.port = port
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: port) }
+    }
+
+    var value: Int {
+        get async {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { s -> Int? in
+                    if let port = s.port { return port }
+                    s.waiters.append(continuation)
+                    return nil
+                }
+                if let now { continuation.resume(returning: now) }
+            }
         }
     }
 }
