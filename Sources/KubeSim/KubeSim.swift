@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// An in-process Kubernetes-compatible API server on 127.0.0.1, for tests and `podcap demo`.
@@ -38,6 +39,7 @@ public final class KubeSim: Sendable {
 
     let state: Mutex<SimState>
     private let runner = Mutex<Task<Void, any Error>?>(nil)
+    private let serviceGroup = Mutex<ServiceGroup?>(nil)
     private let boundPort = Mutex(0)
     let logger: Logger
 
@@ -71,9 +73,13 @@ public final class KubeSim: Sendable {
             logger: sim.logger)
         // The server must outlive this call (tests hold the sim across awaits), so it runs in a task
         // that shutdown() cancels and awaits; withKubeSim offers the scoped form.
+        // Run under a ServiceGroup so shutdown() can stop it gracefully: cancelling a Hummingbird
+        // server mid-response drops NIO's async writers without finishing them, which traps.
+        let group = ServiceGroup(configuration: .init(services: [app], logger: sim.logger))
+        sim.serviceGroup.withLock { $0 = group }
         let task = Task<Void, any Error> {
             defer { readyContinuation.finish() }
-            try await app.runService(gracefulShutdownSignals: [])
+            try await group.run()
         }
         sim.runner.withLock { $0 = task }
         var port = 0
@@ -97,8 +103,18 @@ public final class KubeSim: Sendable {
             defer { t = nil }
             return t
         }
-        task?.cancel()
-        _ = try? await task?.value
+        // Open watches see `shuttingDown`, finish their bodies, and the server drains; should
+        // a client hold a connection open regardless, cancel after a bound.
+        await serviceGroup.withLock { $0 }?.triggerGracefulShutdown()
+        await withTaskGroup(of: Void.self) { bound in
+            bound.addTask { _ = try? await task?.value }
+            bound.addTask {
+                guard (try? await Task.sleep(for: .seconds(5))) != nil else { return }
+                task?.cancel()
+            }
+            await bound.next()
+            bound.cancelAll()
+        }
     }
 
     var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
