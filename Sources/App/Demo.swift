@@ -96,8 +96,6 @@ struct Demo {
             let plan = CapturePlan(pod: PodRef(namespace: namespace, name: "demo-a", uid: ""), fileCount: fileCount,
                                    settings: CaptureSettings(directory: captureDir))
             let present = plan.filePaths.filter { FileManager.default.fileExists(atPath: $0) }
-            let listing = present.map { path in "      \(Self.fileSize(path)) bytes  \(path)" }.joined(separator: "\n")
-            print(listing)
             // The kernel hands packets to tcpdump a ring block at a time (up to a second later);
             // give the file that long to hold everything that was sent before summarising it.
             let expected = replies * 2 + datagrams
@@ -106,6 +104,8 @@ struct Demo {
                   let first = present.first, (try? PcapReader.summarize(path: first))?.packets ?? 0 < expected {
                 try await Task.sleep(for: .milliseconds(50))
             }
+            let listing = present.map { path in "      \(Self.fileSize(path)) bytes  \(path)" }.joined(separator: "\n")
+            print(listing)
             var summaries: [PcapSummary] = []
             for path in present {
                 let summary = try PcapReader.summarize(path: path)
@@ -122,13 +122,15 @@ struct Demo {
             try await client.patchPodAnnotation(namespace: namespace, name: "demo-a", key: captureAnnotation, value: nil)
             let deleted = try await watcher.waitForStop(of: "demo-a", since: beforeRemoval)
             let left = plan.filePaths.filter { FileManager.default.fileExists(atPath: $0) }
-            print("      capture stopped and \(deleted.count) files deleted after \(Self.milliseconds(ContinuousClock.now - removed)) ms; files left: \(left.isEmpty ? "none" : left.joined(separator: ", "))")
+            print("      capture stopped (files deleted, tcpdump reaped): \(deleted.count) file(s) after \(Self.milliseconds(ContinuousClock.now - removed)) ms; files left: \(left.isEmpty ? "none" : left.joined(separator: ", "))")
             guard left.isEmpty else { throw DemoError("files still present after the annotation was removed: \(left)") }
             try report.writeCleanup(captureDir: captureDir, deleted: deleted)
 
-            // The reporter writes Events after the report; wait for the CaptureStopped one to land.
-            _ = await sim.waitForRequest(timeout: .seconds(5)) { request in
-                request.method == "POST" && request.path.hasSuffix("/events") && request.arrived > removed
+            // The reporter writes Events after the report; give the CaptureStopped one time to land.
+            let eventDeadline = ContinuousClock.now + .seconds(5)
+            while ContinuousClock.now < eventDeadline,
+                  !sim.events(namespace: namespace).contains(where: { $0.objectName == "demo-a" && $0.reason == "CaptureStopped" }) {
+                try await Task.sleep(for: .milliseconds(20))
             }
             step(8, "Events recorded on demo-a:")
             for event in sim.events(namespace: namespace) where event.objectName == "demo-a" {

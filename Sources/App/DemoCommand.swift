@@ -34,7 +34,8 @@ struct DemoCommand: AsyncParsableCommand {
             print("podcap demo: \(reason)")
             throw ExitCode.failure
         }
-        let level: Logger.Level = verbose ? .info : .warning
+        // Without --verbose only the demo speaks; its own failures are printed and exit 1.
+        let level: Logger.Level = verbose ? .info : .critical
         LoggingBootstrap.bootstrap(format: .text, level: level)
         let report = DemoReport(directory: deliverables)
         let demo = Demo(fileCount: files, report: report)
