@@ -1,0 +1,79 @@
+import Actors
+import Controller
+import Foundation
+import KubeClient
+import Testing
+
+/// What each capture state becomes as a Kubernetes Event and as the status annotation.
+@Suite("Events and status annotation per state")
+struct CaptureNoticeTests {
+    static let pod = PodRef(namespace: "default", name: "web-1", uid: "u1")
+    static let time = Date(timeIntervalSince1970: 1_764_237_600)  // 2025-11-27T10:00:00Z
+
+    func notice(_ change: CaptureReport.Change) -> CaptureNotice {
+        CaptureNotice.of(CaptureReport(pod: Self.pod, change: change), now: Self.time)
+    }
+
+    func status(_ notice: CaptureNotice) throws -> [String: Any] {
+        guard case .set(let json) = notice.status else { throw CancellationError() }
+        return try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    }
+
+    @Test func queued() throws {
+        let n = notice(.queued(position: 2))
+        #expect(n.reason == "CaptureQueued" && n.type == .normal && n.emitsEvent)
+        #expect(n.message.hasPrefix("waiting for a capture slot (position 2)"))
+        #expect(try status(n)["state"] as? String == "queued")
+    }
+
+    @Test func started() throws {
+        let files = ["/capture/capture-web-1.pcap0", "/capture/capture-web-1.pcap1"]
+        let n = notice(.started(pid: 42, container: .init(name: "app", containerID: "containerd://a"), files: files, attempt: 1))
+        #expect(n.reason == "CaptureStarted" && n.type == .normal)
+        #expect(n.message == "tcpdump started (pid 42, entered from container app), writing 2 rotated files /capture/capture-web-1.pcap0 … /capture/capture-web-1.pcap1")
+        let s = try status(n)
+        #expect(s["state"] as? String == "running")
+        #expect(s["files"] as? [String] == files)
+        #expect(s["time"] as? String == "2025-11-27T10:00:00Z")
+        let restarted = notice(.started(pid: 43, container: .init(name: "app", containerID: "containerd://a"), files: files, attempt: 3))
+        #expect(restarted.message.hasPrefix("tcpdump restarted (attempt 3, pid 43"))
+        #expect(try status(restarted)["reason"] as? String == "Restarted")
+    }
+
+    @Test func failedAndWaitingAreWarnings() throws {
+        let failed = notice(.failed(reason: "tcpdump was killed by signal 9", retryIn: .seconds(2), attempt: 1))
+        #expect(failed.reason == "CaptureFailed" && failed.type == .warning)
+        #expect(failed.message == "tcpdump was killed by signal 9; restarting in 2s (attempt 1)")
+        #expect(try status(failed)["state"] as? String == "failed")
+        let waiting = notice(.waiting(reason: "no process of container app", retryIn: .milliseconds(1500)))
+        #expect(waiting.reason == "CaptureFailed" && waiting.type == .warning)
+        #expect(waiting.message == "no process of container app; retrying in 1.5s")
+        #expect(try status(waiting)["state"] as? String == "waiting")
+    }
+
+    @Test func rejectedCarriesTheReason() throws {
+        let n = notice(.rejected(.invalidValue("abc", maxFiles: 100)))
+        #expect(n.reason == "CaptureRejected" && n.type == .warning)
+        #expect(n.message == #"invalid value "abc" for tcpdump.antrea.io: expected an integer 1…100"#)
+        let s = try status(n)
+        #expect(s["state"] as? String == "rejected")
+        #expect(s["reason"] as? String == "InvalidValue")
+    }
+
+    @Test func stopped() {
+        let stats = CaptureExit(status: .exited(0), statistics: CaptureStatistics(captured: 120, receivedByFilter: 121, droppedByKernel: 1))
+        let removed = notice(.stopped(reason: .annotationRemoved, exit: stats, filesDeleted: ["/capture/capture-web-1.pcap0"]))
+        #expect(removed.reason == "CaptureStopped" && removed.emitsEvent)
+        #expect(removed.message == "capture stopped: annotation removed; 120 packets captured, 1 dropped by kernel; deleted 1 file")
+        #expect(removed.status == .remove, "the status annotation goes with the capture")
+        let shutdown = notice(.stopped(reason: .shutdown, exit: stats, filesDeleted: []))
+        #expect(!shutdown.emitsEvent && shutdown.status == .keep, "shutdown is not news about the Pod")
+        let gone = notice(.stopped(reason: .podGone, exit: nil, filesDeleted: []))
+        #expect(!gone.emitsEvent && gone.status == .keep, "nothing to write on a Pod that is gone")
+    }
+
+    @Test func statusJSONEscapes() throws {
+        let n = notice(.rejected(.invalidValue("a\"b\n", maxFiles: 5)))
+        #expect(try status(n)["message"] as? String == #"invalid value "a\"b\u{a}" for tcpdump.antrea.io: expected an integer 1…5"#)
+    }
+}
