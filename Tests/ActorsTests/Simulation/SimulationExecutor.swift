@@ -6,8 +6,7 @@ import Synchronization
 /// Running the whole system under it (tasks, child tasks, and default actors, which follow a
 /// task's executor preference) makes a simulation deterministic and gives an exact
 /// quiescence point: `idle()` returns once no job is left to run.
-final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
-    // @unchecked: all mutable state is behind `lock`; the class is shared with the runner thread.
+final class SimulationExecutor: TaskExecutor, @unchecked Sendable {  // unchecked: all mutable state is guarded by `lock`
     private let lock = NSCondition()
     private var jobs: [UnownedJob] = []
     private var head = 0
