@@ -78,8 +78,13 @@ public final class SandboxNetwork: Sendable {
                 let cgroupPath = try hierarchy.create(components)
                 builder.cgroups.append(components)
                 try hierarchy.place(process.pid, in: cgroupPath)
+                // nsenter joins the namespace after it was spawned; until then the process sits
+                // in the host's. A real container is in its namespace before anyone can see it,
+                // so the Pod is handed out only once this one is too.
+                let netnsInode = try Tools.inode(netnsPath)
+                try await Tools.waitUntilInNamespace(pid: process.pid, inode: netnsInode)
                 builder.pods.append(SandboxPod(
-                    index: index, name: name, netnsPath: netnsPath, netnsInode: try Tools.inode(netnsPath),
+                    index: index, name: name, netnsPath: netnsPath, netnsInode: netnsInode,
                     containerID: "containerd://" + containerID, pid: process.pid, cgroupPath: cgroupPath,
                     cgroupVersion: hierarchy.version, ipv4: ipv4, ipv6: ipv6, uid: uid))
             }

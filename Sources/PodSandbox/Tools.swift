@@ -34,6 +34,19 @@ enum Tools {
         return UInt64(info.st_ino)
     }
 
+    /// Waits (at most `timeout`) until `/proc/<pid>/ns/net` is the namespace with `inode`.
+    /// The kernel offers no notification for a process changing namespace, so this re-checks.
+    static func waitUntilInNamespace(pid: Int32, inode: UInt64, timeout: Duration = .seconds(5)) async throws(SandboxError) {
+        let deadline = ContinuousClock.now + timeout
+        let path = "/proc/\(pid)/ns/net"
+        while (try? Tools.inode(path)) != inode {
+            guard ContinuousClock.now < deadline else {
+                throw .system("waiting for the sandbox process to enter its network namespace", path: path, errno: ETIMEDOUT)
+            }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+    }
+
     /// What `ip netns delete` does: detach the bind mount that keeps the namespace alive,
     /// then remove the mount point. Done directly so teardown spawns nothing.
     static func deleteNamespace(_ name: String) {
