@@ -4,6 +4,7 @@ import Foundation
 import KubeClient
 import KubeSim
 import Logging
+import NodeRuntime
 import Pcap
 import PodSandbox
 
@@ -104,7 +105,7 @@ struct Demo {
                   let first = present.first, (try? PcapReader.summarize(path: first))?.packets ?? 0 < expected {
                 try await Task.sleep(for: .milliseconds(50))
             }
-            let listing = present.map { path in "      \(Self.fileSize(path)) bytes  \(path)" }.joined(separator: "\n")
+            let listing = present.map { path in "      \(CaptureFiles.size(of: path) ?? -1) bytes  \(path)" }.joined(separator: "\n")
             print(listing)
             var summaries: [PcapSummary] = []
             for path in present {
@@ -156,11 +157,6 @@ struct Demo {
     static func netnsInode(pid: Int32) -> UInt64? {
         var info = stat()
         return stat("/proc/\(pid)/ns/net", &info) == 0 ? UInt64(info.st_ino) : nil
-    }
-
-    static func fileSize(_ path: String) -> Int64 {
-        var info = stat()
-        return stat(path, &info) == 0 ? Int64(info.st_size) : -1
     }
 
     static func milliseconds(_ d: Duration) -> String {

@@ -5,6 +5,7 @@ import Foundation
 import KubeClient
 import KubeSim
 import Logging
+import NodeRuntime
 import Pcap
 import PodSandbox
 
@@ -51,17 +52,9 @@ struct DemoCommand: AsyncParsableCommand {
     static func unsupportedReason() -> String? {
         if geteuid() != 0 { return "must run as root (it creates network namespaces and cgroups)" }
         for (tool, package) in [("tcpdump", "tcpdump"), ("nsenter", "util-linux"), ("ip", "iproute2")]
-        where !ExecutableSearch.exists(tool) {
+        where (try? ExecutableLocator.locate(tool)) == nil {
             return "\(tool) not found: apt-get install \(package)"
         }
         return SandboxNetwork.unsupportedReason()
-    }
-}
-
-/// Finds a program on PATH without spawning anything.
-enum ExecutableSearch {
-    static func exists(_ name: String) -> Bool {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"
-        return path.split(separator: ":").contains { access("\($0)/\(name)", X_OK) == 0 }
     }
 }

@@ -99,19 +99,9 @@ public struct CaptureNotice: Sendable, Equatable {
     }
 
     static func jsonString(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var bytes: [UInt8] = []
+        JSONLineBuilder.appendString(value, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func timestamp(_ date: Date) -> String {

@@ -58,7 +58,8 @@ public struct OrphanCaptureReaper: Sendable {
         return pids
     }
 
-    static func isAlive(_ pid: Int32, procRoot: String) -> Bool {
+    /// Whether `pid` exists and is not a zombie.
+    public static func isAlive(_ pid: Int32, procRoot: String = "/proc") -> Bool {
         // A zombie still answers kill(0); its state in /proc/<pid>/stat is 'Z'.
         guard kill(pid, 0) == 0 else { return false }
         let fd = open("\(procRoot)/\(pid)/stat", O_RDONLY)

@@ -137,11 +137,7 @@ struct RealCaptureTests {
         return stat("/proc/\(pid)/ns/net", &info) == 0 ? UInt64(info.st_ino) : nil
     }
 
-    static func isAlive(_ pid: Int32) -> Bool {
-        guard kill(pid, 0) == 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
-        return stat[stat.index(close, offsetBy: 2)] != "Z"
-    }
+    static func isAlive(_ pid: Int32) -> Bool { OrphanCaptureReaper.isAlive(pid) }
 
     /// tcpdump processes writing below `prefix`, found by their argv.
     static func tcpdumpsWriting(into prefix: String) -> [Int32] {
