@@ -18,11 +18,13 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
 # libpcap-dev: the CPcap system-library target (Package.swift) includes <pcap/pcap.h> and links
 # -lpcap; pkgconf lets SwiftPM resolve it through `pkgConfig: "libpcap"` instead of guessing.
+# libyaml-dev: the CLibYAML target (kubeconfig parsing) includes <yaml.h>; podcap links its
+# libyaml.a statically, so the runtime stage needs no libyaml-0-2.
 # Versions are not pinned: the Ubuntu archive drops superseded versions, so a pin would break
 # the build within weeks; the base image tag pins the release instead.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpcap-dev pkgconf \
+ && apt-get install -y --no-install-recommends libpcap-dev libyaml-dev pkgconf \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -38,7 +40,8 @@ COPY Sources ./Sources
 COPY Tests ./Tests
 
 # --static-swift-stdlib: the runtime stage has no Swift runtime, so the Swift standard library
-# and Foundation are linked into the binary; only glibc and libpcap stay dynamic.
+# and FoundationEssentials are linked into the binary (no full Foundation, so no ICU data:
+# scripts/check-no-icu.sh guards it); only glibc and libpcap stay dynamic.
 RUN swift build -c release --static-swift-stdlib --product podcap \
  && install -D -m 0755 "$(swift build -c release --show-bin-path)/podcap" /out/podcap
 

@@ -4,7 +4,7 @@
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 ENVTEST ?= $(abspath $(CURDIR)/../shared/envtest/start.sh)
 BIN := .build/debug
-APT_PACKAGES := tcpdump libpcap-dev iproute2 util-linux etcd-server etcd-client curl openssl xz-utils python3 pkg-config
+APT_PACKAGES := tcpdump libpcap-dev iproute2 util-linux etcd-server etcd-client curl openssl xz-utils python3 pkg-config libyaml-dev
 
 include mk/deploy.mk
 
@@ -46,3 +46,5 @@ deliverables: build
 
 clean:
 	rm -rf .build .build-*
+
+include mk/perf.mk

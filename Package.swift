@@ -23,15 +23,28 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
-        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // No default traits: SubprocessFoundation (Data-based I/O) is unused, and Hummingbird's
+        // FullFoundation would import Foundation (and so link ICU, ~34 MB) into the shipped binary.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         .systemLibrary(
             name: "CPcap",
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"])]
+        ),
+        // libyaml (Debian libyaml-dev), linked statically by the YAML target: the runtime image
+        // needs no libyaml-0-2. No pkgConfig: its `-lyaml` would link the shared library instead.
+        .systemLibrary(
+            name: "CLibYAML",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .target(
+            name: "YAML",
+            dependencies: ["CLibYAML"],
+            swiftSettings: strict,
+            linkerSettings: [.linkedLibrary(":libyaml.a")]
         ),
         .target(
             name: "Pcap",
@@ -49,10 +62,10 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
+                "YAML",
             ],
             swiftSettings: strict
         ),
@@ -63,7 +76,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -146,7 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KubeClientTests",
-            dependencies: ["KubeClient", "KubeSim", "TestSupport"],
+            dependencies: ["KubeClient", "KubeSim", "TestSupport", "YAML"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -157,8 +170,7 @@ let package = Package(
         .testTarget(
             name: "ControllerTests",
             dependencies: [
-                "Controller", "KubeSim", "KubeClient", "Actors", "NodeRuntime", "PodSandbox", "TestSupport", "Pcap",
-                .product(name: "Yams", package: "Yams"),
+                "Controller", "KubeSim", "KubeClient", "Actors", "NodeRuntime", "PodSandbox", "TestSupport", "Pcap", "YAML",
             ],
             swiftSettings: strict
         ),

@@ -1,6 +1,13 @@
 import Actors
 import Controller
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import KubeClient
 import KubeSim
 import Logging
@@ -161,7 +168,9 @@ struct Demo {
 
     static func milliseconds(_ d: Duration) -> String {
         let (s, atto) = d.components
-        return String(format: "%.1f", Double(s) * 1000 + Double(atto) / 1e15)
+        // `%.1f` by hand: String(format:) is not in FoundationEssentials.
+        let tenths = Int(((Double(s) * 1000 + Double(atto) / 1e15) * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
     }
 }
 

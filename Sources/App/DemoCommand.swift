@@ -1,7 +1,14 @@
 import Actors
 import ArgumentParser
 import Controller
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import KubeClient
 import KubeSim
 import Logging

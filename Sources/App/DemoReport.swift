@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import KubeSim
 import Pcap
 
@@ -30,7 +37,7 @@ struct DemoReport {
         }
         try (listing + "\n").write(toFile: "\(directory)/capture-files.txt", atomically: true, encoding: .utf8)
         if let first = files.first {
-            let copy = "\(directory)/\((first as NSString).lastPathComponent)"
+            let copy = "\(directory)/\(first.split(separator: "/").last.map(String.init) ?? first)"
             try? FileManager.default.removeItem(atPath: copy)
             try FileManager.default.copyItem(atPath: first, toPath: copy)
             try Self.tcpdumpText(first).write(toFile: "\(directory)/tcpdump-r.txt", atomically: true, encoding: .utf8)
@@ -48,15 +55,6 @@ struct DemoReport {
 
     /// `tcpdump -nn -r FILE`, run with an argv (no shell).
     static func tcpdumpText(_ file: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/tcpdump")
-        process.arguments = ["-nn", "-r", file]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try SpawnedOutput.run("/usr/bin/tcpdump", ["-nn", "-r", file])
     }
 }

@@ -1,5 +1,12 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import Pcap
 
 /// `podcap inspect <file…> [--json]`: summarise capture files, like `capinfos`.
@@ -30,7 +37,8 @@ struct InspectCommand: ParsableCommand {
                 summaries.append(try PcapReader.summarize(path: file))
             } catch {
                 failed = true
-                FileHandle.standardError.write(Data("podcap inspect: \(error)\n".utf8))
+                let line = Array("podcap inspect: \(error)\n".utf8)
+                _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
             }
         }
         if json {

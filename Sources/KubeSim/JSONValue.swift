@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A JSON document kept as-is, so that fields KubeSim does not know round-trip like on a real server.
 public enum JSONValue: Sendable, Hashable, Codable {

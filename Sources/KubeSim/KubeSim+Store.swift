@@ -1,12 +1,16 @@
 import Synchronization
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension KubeSim {
     static func key(_ namespace: String, _ name: String) -> String { namespace + "/" + name }
 
     static func now() -> String {
         var f = Date.ISO8601FormatStyle()
-        f.timeZone = TimeZone(identifier: "UTC")!
+        f.timeZone = .gmt
         return f.format(Date())
     }
 
@@ -154,7 +158,7 @@ extension KubeSim {
                     var marked = current
                     let when = Date().addingTimeInterval(TimeInterval(grace))
                     var f = Date.ISO8601FormatStyle()
-                    f.timeZone = TimeZone(identifier: "UTC")!
+                    f.timeZone = .gmt
                     marked["metadata"]?["deletionTimestamp"] = .string(f.format(when))
                     marked["metadata"]?["deletionGracePeriodSeconds"] = .int(Int64(grace))
                     let rv = s.nextRV()

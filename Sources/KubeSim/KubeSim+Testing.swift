@@ -1,5 +1,9 @@
 import Synchronization
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// An Event as stored by KubeSim, in either API's shape, reduced to what tests check.
 public struct SimEvent: Sendable, Equatable {

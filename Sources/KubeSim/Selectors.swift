@@ -29,23 +29,23 @@ struct Selector: Sendable {
             let t = String(term)
             let op: Op
             let parts: [String]
-            if let r = t.range(of: "!=") {
+            if let r = t.firstRange(of: "!=") {
                 op = .notEquals
                 parts = [String(t[..<r.lowerBound]), String(t[r.upperBound...])]
-            } else if let r = t.range(of: "==") {
+            } else if let r = t.firstRange(of: "==") {
                 op = .equals
                 parts = [String(t[..<r.lowerBound]), String(t[r.upperBound...])]
-            } else if let r = t.range(of: "=") {
+            } else if let r = t.firstRange(of: "=") {
                 op = .equals
                 parts = [String(t[..<r.lowerBound]), String(t[r.upperBound...])]
             } else {
                 throw ParseError(message: "invalid selector: '\(raw)'; can't understand '\(t)'")
             }
-            let key = parts[0].trimmingCharacters(in: .whitespaces)
+            let key = parts[0].trimmingWhitespace()
             guard supported.contains(key) else {
                 throw ParseError(message: "field label not supported: \(key)")
             }
-            s.requirements.append(Requirement(key: key, op: op, values: [parts[1].trimmingCharacters(in: .whitespaces)]))
+            s.requirements.append(Requirement(key: key, op: op, values: [parts[1].trimmingWhitespace()]))
         }
         return s
     }
@@ -63,24 +63,24 @@ struct Selector: Sendable {
         }
         terms.append(current)
         for term in terms {
-            let t = term.trimmingCharacters(in: .whitespaces)
+            let t = term.trimmingWhitespace()
             if t.isEmpty { throw ParseError(message: "invalid label selector: '\(raw)'") }
             let words = t.split(separator: " ", maxSplits: 1).map(String.init)
-            if words.count == 2, let rest = words.last?.trimmingCharacters(in: .whitespaces),
+            if words.count == 2, let rest = words.last?.trimmingWhitespace(),
                rest.hasPrefix("in ") || rest.hasPrefix("notin ") || rest.hasPrefix("in(") || rest.hasPrefix("notin(") {
                 let isIn = rest.hasPrefix("in")
                 guard let open = rest.firstIndex(of: "("), let close = rest.lastIndex(of: ")") else {
                     throw ParseError(message: "invalid label selector: '\(raw)'")
                 }
                 let values = rest[rest.index(after: open)..<close].split(separator: ",")
-                    .map { $0.trimmingCharacters(in: .whitespaces) }
+                    .map { $0.trimmingWhitespace() }
                 s.requirements.append(Requirement(key: words[0], op: isIn ? .in : .notIn, values: values))
-            } else if let r = t.range(of: "!=") {
-                s.requirements.append(Requirement(key: String(t[..<r.lowerBound]).trimmingCharacters(in: .whitespaces),
-                                                  op: .notEquals, values: [String(t[r.upperBound...]).trimmingCharacters(in: .whitespaces)]))
-            } else if let r = t.range(of: "==") ?? t.range(of: "=") {
-                s.requirements.append(Requirement(key: String(t[..<r.lowerBound]).trimmingCharacters(in: .whitespaces),
-                                                  op: .equals, values: [String(t[r.upperBound...]).trimmingCharacters(in: .whitespaces)]))
+            } else if let r = t.firstRange(of: "!=") {
+                s.requirements.append(Requirement(key: String(t[..<r.lowerBound]).trimmingWhitespace(),
+                                                  op: .notEquals, values: [String(t[r.upperBound...]).trimmingWhitespace()]))
+            } else if let r = t.firstRange(of: "==") ?? t.firstRange(of: "=") {
+                s.requirements.append(Requirement(key: String(t[..<r.lowerBound]).trimmingWhitespace(),
+                                                  op: .equals, values: [String(t[r.upperBound...]).trimmingWhitespace()]))
             } else if t.hasPrefix("!") {
                 s.requirements.append(Requirement(key: String(t.dropFirst()), op: .notExists, values: []))
             } else {
@@ -109,4 +109,8 @@ struct Selector: Sendable {
     var isEmpty: Bool { requirements.isEmpty }
 }
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif

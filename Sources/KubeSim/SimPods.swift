@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Builders of real-shaped Kubernetes objects for tests, demos and benchmarks.
 public enum SimPods {
@@ -40,7 +44,7 @@ public enum SimPods {
                     "name": .string(c), "ready": true, "started": true, "restartCount": 0,
                     "image": "registry.k8s.io/pause:3.9",
                     "imageID": "registry.k8s.io/pause@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097",
-                    "containerID": .string("containerd://" + String(repeating: String(format: "%02x", i + 0x4f), count: 32)),
+                    "containerID": .string("containerd://" + String(repeating: String(UInt8(truncatingIfNeeded: i + 0x4f) >> 4, radix: 16) + String(UInt8(truncatingIfNeeded: i + 0x4f) & 0xf, radix: 16), count: 32)),
                     "state": ["running": ["startedAt": .string(started)]], "lastState": [:],
                 ]
             }),

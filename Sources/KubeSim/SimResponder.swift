@@ -1,5 +1,9 @@
 import Synchronization
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -152,7 +156,7 @@ struct SimResponder: HTTPResponder {
             return Self.json(sim.present(updated, resource, view: view))
         case ("PATCH", let name?):
             guard let namespace else { throw SimStatus.pageNotFound() }
-            let base = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            let base = contentType.split(separator: ";").first.map { $0.trimmingWhitespace() } ?? ""
             guard base == "application/merge-patch+json" || base == "application/strategic-merge-patch+json" else {
                 throw SimStatus(code: 415, reason: "UnsupportedMediaType",
                                 message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
@@ -209,10 +213,25 @@ struct SimResponder: HTTPResponder {
         guard let query, !query.isEmpty else { return out }
         for pair in query.split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1)
-            let decode = { (s: Substring) in String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
+            let decode = { (s: Substring) in percentDecoded(String(s).replacing("+", with: " ")) ?? String(s) }
             out[decode(kv[0])] = kv.count > 1 ? decode(kv[1]) : ""
         }
         return out
+    }
+
+    /// `%XX` escapes decoded as UTF-8 (`removingPercentEncoding` is not in FoundationEssentials);
+    /// `nil` for a malformed escape or invalid UTF-8.
+    static func percentDecoded(_ text: String) -> String? {
+        var out: [UInt8] = []
+        var bytes = text.utf8.makeIterator()
+        while let b = bytes.next() {
+            guard b == UInt8(ascii: "%") else { out.append(b); continue }
+            guard let h = bytes.next(), let l = bytes.next(),
+                  let hi = UInt8(String(UnicodeScalar(h)), radix: 16), let lo = UInt8(String(UnicodeScalar(l)), radix: 16)
+            else { return nil }
+            out.append(hi << 4 | lo)
+        }
+        return String(validating: out, as: UTF8.self)
     }
 
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {

@@ -1,5 +1,12 @@
 import Actors
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import KubeClient
 
 /// What one `CaptureReport` means for the Pod's Kubernetes Event and status annotation.
@@ -86,7 +93,7 @@ public struct CaptureNotice: Sendable, Equatable {
 
     private static func seconds(_ duration: Duration) -> String {
         let (s, atto) = duration.components
-        return atto == 0 ? "\(s)s" : String(format: "%.1fs", Double(s) + Double(atto) / 1e18)
+        return atto == 0 ? "\(s)s" : FixedDecimal.oneDecimal(Double(s) + Double(atto) / 1e18) + "s"
     }
 
     /// `{"state":…,"reason":…,"message":…,"files":[…],"time":…}`, keys in a fixed order.
@@ -108,7 +115,8 @@ public struct CaptureNotice: Sendable, Equatable {
         var time = time_t(date.timeIntervalSince1970)
         var parts = tm()
         gmtime_r(&time, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec)
+        let p = { (value: Int32, width: Int) in FixedDecimal.zeroPadded(Int(value), width: width) }
+        return "\(p(parts.tm_year + 1900, 4))-\(p(parts.tm_mon + 1, 2))-\(p(parts.tm_mday, 2))T"
+            + "\(p(parts.tm_hour, 2)):\(p(parts.tm_min, 2)):\(p(parts.tm_sec, 2))Z"
     }
 }

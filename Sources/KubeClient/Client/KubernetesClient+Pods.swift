@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension KubernetesClient {
     /// Sets (or, with `nil`, removes) one annotation with a JSON merge patch, touching nothing else.

@@ -1,8 +1,15 @@
 import AsyncHTTPClient
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOCore
-import NIOFoundationCompat
+import NIOFoundationEssentialsCompat
 import NIOHTTP1
 import NIOSSL
 
@@ -185,7 +192,7 @@ public final class KubernetesClient: Sendable {
 
     static func httpError(code: Int, headers: HTTPHeaders, body: ByteBuffer) -> KubeAPIError {
         let status = try? JSONDecoder().decode(APIStatus.self, from: body)
-        let retryAfter = headers.first(name: "Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let retryAfter = headers.first(name: "Retry-After").flatMap { Int($0.trimmingWhitespace()) }
         return .http(code: code, status: status, retryAfterSeconds: retryAfter)
     }
 }

@@ -1,4 +1,15 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Synchronization
 
 /// Supplies the bearer token, following rotation of a token file.
@@ -9,8 +20,7 @@ import Synchronization
 final class TokenProvider: Sendable {
     private struct State {
         var token: String?
-        var mtime: Date?
-        var size: Int?
+        var stamp: FileStamp?
         var lastCheck: ContinuousClock.Instant?
         var forceReload = false
     }
@@ -36,18 +46,15 @@ final class TokenProvider: Sendable {
                     return s.token
                 }
                 s.lastCheck = now
-                let attrs = try? FileManager.default.attributesOfItem(atPath: path)
-                let mtime = attrs?[.modificationDate] as? Date
-                let size = (attrs?[.size] as? NSNumber)?.intValue
-                if s.forceReload || s.token == nil || mtime != s.mtime || size != s.size {
+                let stamp = FileStamp(path: path)
+                if s.forceReload || s.token == nil || stamp != s.stamp {
                     s.forceReload = false
                     // Blocking file I/O under the lock is fine: the file is tiny and re-read rarely.
-                    if let data = FileManager.default.contents(atPath: path) {
+                    if case .success(let data) = FileBytes.read(path) {
                         let token = String(decoding: data, as: UTF8.self)
-                            .trimmingCharacters(in: .whitespacesAndNewlines)
+                            .trimmingWhitespace()
                         s.token = token.isEmpty ? nil : token
-                        s.mtime = mtime
-                        s.size = size
+                        s.stamp = stamp
                     }
                 }
                 return s.token
@@ -59,5 +66,25 @@ final class TokenProvider: Sendable {
     /// (mtime granularity can hide a quick rewrite).
     func invalidate() {
         state.withLock { $0.forceReload = true }
+    }
+}
+
+/// Modification time and size of a file (`stat(2)`); `nil` fields when it cannot be stat'ed.
+struct FileStamp: Equatable {
+    var seconds: Int
+    var nanoseconds: Int
+    var size: Int
+
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        #if canImport(Darwin)
+        seconds = Int(info.st_mtimespec.tv_sec)
+        nanoseconds = Int(info.st_mtimespec.tv_nsec)
+        #else
+        seconds = Int(info.st_mtim.tv_sec)
+        nanoseconds = Int(info.st_mtim.tv_nsec)
+        #endif
+        size = Int(info.st_size)
     }
 }

@@ -1,6 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOSSL
-import Yams
+import YAML
 
 /// Where and how to reach the Kubernetes API server: endpoint, trust, and credentials.
 ///
@@ -106,14 +113,14 @@ public struct KubeConfig: Sendable, Equatable {
         let tokenPath = root + "/token"
         // Read once now so that a missing token is a startup error; later reads follow rotation.
         let token = try readFile(tokenPath, field: "token", source: source)
-        if String(decoding: token, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if String(decoding: token, as: UTF8.self).trimmingWhitespace().isEmpty {
             throw .missingField(path: tokenPath, field: "token")
         }
         let ca = try readFile(root + "/ca.crt", field: "ca.crt", source: source)
         try validateCertificates(ca, source: root + "/ca.crt", field: "ca.crt")
         var namespace = "default"
         if let ns = try? readFile(root + "/namespace", field: "namespace", source: source) {
-            let trimmed = String(decoding: ns, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = String(decoding: ns, as: UTF8.self).trimmingWhitespace()
             if !trimmed.isEmpty { namespace = trimmed }
         }
         return KubeConfig(
@@ -129,38 +136,38 @@ public struct KubeConfig: Sendable, Equatable {
 
     /// Parses kubeconfig YAML; `path` is used for messages and to resolve relative file references.
     public static func fromKubeconfig(yaml: String, path: String) throws(KubeConfigError) -> KubeConfig {
-        let root: Any?
+        let root: YAMLNode?
         do {
-            root = try Yams.load(yaml: yaml)
+            root = try YAMLParser.parse(yaml)
         } catch {
             throw .invalidYAML(path: path, reason: "\(error)")
         }
-        guard let doc = root as? [String: Any] else {
+        guard let doc = root, doc.pairs != nil else {
             throw .invalidYAML(path: path, reason: "top level is not a mapping")
         }
-        let baseDir = (path as NSString).deletingLastPathComponent
-        guard let contextName = doc["current-context"] as? String, !contextName.isEmpty else {
+        let baseDir = directory(of: path)
+        guard let contextName = doc["current-context"]?.string, !contextName.isEmpty else {
             throw .missingField(path: path, field: "current-context")
         }
         let context = try namedEntry(doc, list: "contexts", item: "context", name: contextName, path: path,
                                      field: "current-context")
-        guard let clusterName = context["cluster"] as? String else {
+        guard let clusterName = context["cluster"]?.string else {
             throw .missingField(path: path, field: "contexts[\(contextName)].context.cluster")
         }
         let cluster = try namedEntry(doc, list: "clusters", item: "cluster", name: clusterName, path: path,
                                      field: "contexts[\(contextName)].context.cluster")
-        let userName = context["user"] as? String
-        let user: [String: Any]
+        let userName = context["user"]?.string
+        let user: YAMLNode
         if let userName, !userName.isEmpty {
             user = try namedEntry(doc, list: "users", item: "user", name: userName, path: path,
                                   field: "contexts[\(contextName)].context.user")
         } else {
-            user = [:]
+            user = .mapping([])
         }
         let clusterField = "clusters[\(clusterName)].cluster"
         let userField = "users[\(userName ?? "")].user"
 
-        guard let server = cluster["server"] as? String, !server.isEmpty else {
+        guard let server = cluster["server"]?.string, !server.isEmpty else {
             throw .missingField(path: path, field: clusterField + ".server")
         }
         guard let url = URL(string: server), let scheme = url.scheme?.lowercased(),
@@ -168,18 +175,18 @@ public struct KubeConfig: Sendable, Equatable {
         else {
             throw .invalidServerURL(source: path, field: clusterField + ".server", value: server)
         }
-        let insecure = (cluster["insecure-skip-tls-verify"] as? Bool) ?? false
+        let insecure = cluster["insecure-skip-tls-verify"]?.bool ?? false
         let ca = try pemField(cluster, dataKey: "certificate-authority-data", fileKey: "certificate-authority",
                               prefix: clusterField, path: path, baseDir: baseDir)
         if let ca { try validateCertificates(ca.bytes, source: ca.source, field: ca.field) }
 
-        for unsupported in ["exec", "auth-provider", "username", "password"] where user[unsupported] != nil {
+        for unsupported in ["exec", "auth-provider", "username", "password"] where user[unsupported].map({ !$0.isNull }) ?? false {
             throw .unsupportedAuth(path: path, field: userField + "." + unsupported)
         }
         var token: TokenCredential?
-        if let literal = user["token"] as? String, !literal.isEmpty {
+        if let literal = user["token"]?.string, !literal.isEmpty {
             token = .literal(literal)
-        } else if let file = user["tokenFile"] as? String, !file.isEmpty {
+        } else if let file = user["tokenFile"]?.string, !file.isEmpty {
             let resolved = resolve(file, baseDir: baseDir)
             _ = try readFile(resolved, field: userField + ".tokenFile", source: path)
             token = .file(path: resolved)
@@ -205,7 +212,7 @@ public struct KubeConfig: Sendable, Equatable {
         case (nil, let key?):
             throw .incompleteClientCertificate(path: path, field: key.field)
         }
-        let namespace = (context["namespace"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+        let namespace = context["namespace"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
         return KubeConfig(
             server: server.hasSuffix("/") ? String(server.dropLast()) : server,
             certificateAuthorityPEM: ca?.bytes, insecureSkipTLSVerify: insecure, token: token,
@@ -215,13 +222,13 @@ public struct KubeConfig: Sendable, Equatable {
     // MARK: helpers
 
     private static func namedEntry(
-        _ doc: [String: Any], list: String, item: String, name: String, path: String, field: String
-    ) throws(KubeConfigError) -> [String: Any] {
-        let entries = doc[list] as? [[String: Any]] ?? []
-        guard let entry = entries.first(where: { ($0["name"] as? String) == name }) else {
+        _ doc: YAMLNode, list: String, item: String, name: String, path: String, field: String
+    ) throws(KubeConfigError) -> YAMLNode {
+        let entries = doc[list]?.array ?? []
+        guard let entry = entries.first(where: { $0["name"]?.string == name }) else {
             throw .unknownReference(path: path, field: field, name: name)
         }
-        guard let body = entry[item] as? [String: Any] else {
+        guard let body = entry[item], body.pairs != nil else {
             throw .missingField(path: path, field: "\(list)[\(name)].\(item)")
         }
         return body
@@ -235,21 +242,32 @@ public struct KubeConfig: Sendable, Equatable {
 
     /// Inline `*-data` (base64) wins over a file path, as in kubectl.
     private static func pemField(
-        _ map: [String: Any], dataKey: String, fileKey: String, prefix: String, path: String, baseDir: String
+        _ map: YAMLNode, dataKey: String, fileKey: String, prefix: String, path: String, baseDir: String
     ) throws(KubeConfigError) -> PEMField? {
-        if let data = map[dataKey] as? String, !data.isEmpty {
+        if let data = map[dataKey]?.string, !data.isEmpty {
             let compact = data.filter { !$0.isWhitespace }
             guard let decoded = Data(base64Encoded: compact) else {
                 throw .invalidBase64(path: path, field: prefix + "." + dataKey)
             }
             return PEMField(bytes: Array(decoded), source: path, field: prefix + "." + dataKey)
         }
-        if let file = map[fileKey] as? String, !file.isEmpty {
+        if let file = map[fileKey]?.string, !file.isEmpty {
             let resolved = resolve(file, baseDir: baseDir)
             let bytes = try readFile(resolved, field: prefix + "." + fileKey, source: path)
             return PEMField(bytes: bytes, source: resolved, field: prefix + "." + fileKey)
         }
         return nil
+    }
+
+    /// The directory part of `path` (`""` for a bare file name), as NSString's deletingLastPathComponent.
+    static func directory(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "" }
+        if slash == trimmed.startIndex { return "/" }
+        var dir = trimmed[..<slash]
+        while dir.count > 1, dir.hasSuffix("/") { dir = dir.dropLast() }
+        return String(dir)
     }
 
     /// kubectl resolves relative paths against the kubeconfig's directory.
@@ -259,11 +277,10 @@ public struct KubeConfig: Sendable, Equatable {
     }
 
     static func readFile(_ path: String, field: String, source: String) throws(KubeConfigError) -> [UInt8] {
-        do {
-            return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
-            throw .unreadableFile(path: path, field: field, source: source, reason: reason)
+        switch FileBytes.read(path) {
+        case .success(let bytes): return bytes
+        case .failure(let failure):
+            throw .unreadableFile(path: path, field: field, source: source, reason: failure.description)
         }
     }
 

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 
 /// Writes Events about Pods with client-side aggregation, like client-go's events broadcaster.
@@ -151,7 +155,7 @@ public actor EventRecorder {
     /// `metav1.Time`: RFC 3339 in whole seconds.
     static func seconds(_ date: Date) -> String {
         var f = Date.ISO8601FormatStyle()
-        f.timeZone = TimeZone(identifier: "UTC")!
+        f.timeZone = .gmt
         return f.format(date)
     }
 }

@@ -1,6 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import NIOCore
-import NIOFoundationCompat
+import NIOFoundationEssentialsCompat
 
 /// One decoded line of a Pod watch stream (`{"type":…,"object":…}`).
 public enum PodWatchEvent: Sendable, Equatable {

@@ -5,7 +5,7 @@ import KubeClient
 import KubeSim
 import TestSupport
 import Testing
-import Yams
+import YAML
 
 /// The ClusterRole in deploy/daemonset.yaml is enough and every grant in it is needed, proven
 /// against a real kube-apiserver with a real ServiceAccount token (TokenRequest).
@@ -22,12 +22,11 @@ struct RBACTests {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("deploy/daemonset.yaml").path
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        for document in try Yams.load_all(yaml: text) {
-            guard let object = document as? [String: Any], object["kind"] as? String == "ClusterRole",
-                  let rules = object["rules"] as? [[String: Any]] else { continue }
+        for object in try YAMLParser.parseAll(text) {
+            guard object["kind"]?.string == "ClusterRole", let rules = object["rules"]?.array else { continue }
+            let strings = { (node: YAMLNode?) in (node?.array ?? []).compactMap(\.string) }
             return rules.map { rule in
-                Rule(groups: rule["apiGroups"] as? [String] ?? [], resources: rule["resources"] as? [String] ?? [],
-                     verbs: rule["verbs"] as? [String] ?? [])
+                Rule(groups: strings(rule["apiGroups"]), resources: strings(rule["resources"]), verbs: strings(rule["verbs"]))
             }
         }
         throw ClusterWaitError(what: "a ClusterRole in deploy/daemonset.yaml")

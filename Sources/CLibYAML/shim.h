@@ -1,0 +1,4 @@
+#ifndef PODCAP_CLIBYAML_SHIM_H
+#define PODCAP_CLIBYAML_SHIM_H
+#include <yaml.h>
+#endif
