@@ -37,9 +37,13 @@ test-swift: deps
 demo: build
 	$(BIN)/podcap demo
 
+# Release, as shipped (static stdlib): one table, bench/results.json, see docs/performance.md.
 bench: deps
-	$(SWIFT) build -c release --product podcap-bench
-	.build/release/podcap-bench decode pidscan
+	$(SWIFT) build -c release --static-swift-stdlib --product podcap
+	$(SWIFT) build -c release --static-swift-stdlib --product podcap-bench
+	scripts/check-no-icu.sh .build/release/podcap
+	.build/release/podcap-bench decode pidscan memory --envtest $(ENVTEST) --busy 100 \
+		latency --envtest $(ENVTEST) --repetitions 30 --no-kubesim --results bench/results.json
 
 deliverables: build
 	$(BIN)/podcap demo --deliverables deliverables

@@ -62,7 +62,8 @@ enum BenchFormat {
 /// Options following a benchmark's name: `podcap-bench latency --repetitions 50 memory --pods 100`.
 struct BenchArguments {
     /// Options that take a value; any other `--flag` is a boolean.
-    static let valued: Set<String> = ["--envtest", "--repetitions", "--warmup", "--pods", "--podcap", "--concurrency"]
+    static let valued: Set<String> = ["--envtest", "--repetitions", "--warmup", "--pods", "--podcap", "--concurrency",
+                                       "--own-pods", "--results", "--busy"]
 
     private var values: [String: String] = [:]
     private var flags: Set<String> = []

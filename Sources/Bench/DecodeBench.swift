@@ -42,6 +42,8 @@ enum DecodeBench {
         }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let bytes = Double(stream.count * rounds)
+        let rate = Double(decoded) / seconds
+        BenchResults.add(BenchRow(name: "watch_decode", value: rate, unit: "events/s", target: ">= 50000", pass: rate >= 50_000))
         print(String(format: "decode: %d events, avg %.0f bytes/event, %.0f events/s, %.1f MB/s",
                      decoded, Double(stream.count) / Double(linesPerStream), Double(decoded) / seconds, bytes / seconds / 1e6))
     }

@@ -19,3 +19,10 @@ for name in names {
         print("podcap-bench: unknown benchmark \(name)")
     }
 }
+// `--results PATH`: the rows the benchmarks above recorded, as one table and as JSON lines.
+if let flag = CommandLine.arguments.firstIndex(of: "--results"), CommandLine.arguments.indices.contains(flag + 1) {
+    let path = CommandLine.arguments[flag + 1]
+    BenchResults.printTable()
+    try BenchResults.writeJSONLines(to: path)
+    print("wrote \(path)")
+}
