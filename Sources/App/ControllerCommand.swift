@@ -80,6 +80,8 @@ struct ControllerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Drop the code pages startup faulted in; only what the controller runs comes back.
+        ExecutableResidency.trimCodePages()
         LoggingBootstrap.bootstrap(format: logFormat, level: logLevel)
         let logger = Logger(label: "podcap")
         let environment = ProcessInfo.processInfo.environment
