@@ -169,7 +169,7 @@ enum MemoryBench {
             guard running >= count else { throw BenchError("only \(running) of \(count) captures started") }
             let memory = try await BenchMemory.settled(pid: controller)
             for pod in network.pods {
-                try? await client.patchPodAnnotation(namespace: "bench-here", name: "busy-\(pod.index)", key: "tcpdump.antrea.io",
+                _ = try? await client.patchPodAnnotation(namespace: "bench-here", name: "busy-\(pod.index)", key: "tcpdump.antrea.io",
                                                      value: nil)
             }
             while children(of: controller, named: "tcpdump") > 0, ContinuousClock.now < deadline + .seconds(30) {
