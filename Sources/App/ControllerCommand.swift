@@ -107,7 +107,15 @@ struct ControllerCommand: AsyncParsableCommand {
             "maxConcurrent": "\(maxConcurrent)", "maxFiles": "\(maxFiles)", "listen": "\(listen)",
         ])
         do {
-            try await PodcapController(configuration: configuration, logger: logger).run()
+            // Once synced and the watch is open, drop the code pages of startup and the first
+            // list once more: what comes back is what the controller runs from then on.
+            try await PodcapController(configuration: configuration, logger: logger)
+                .run(onSynced: {
+                    Task {
+                        try? await Task.sleep(for: .seconds(2))
+                        ExecutableResidency.trimCodePages()
+                    }
+                })
         } catch {
             logger.critical("podcap controller stopped: \(error)")
             throw ExitCode.failure

@@ -31,8 +31,10 @@ public struct PodcapController: Sendable {
     /// Runs until SIGTERM/SIGINT (when `signals` is true) or cancellation.
     ///
     /// Startup problems (capture directory, missing binaries, unusable credentials) throw
-    /// before anything runs, with a message naming what to fix.
-    public func run(signals: Bool = true, onListening: (@Sendable (Int) async -> Void)? = nil) async throws {
+    /// before anything runs, with a message naming what to fix. `onSynced` is called once, inline,
+    /// when the first list of this Node's Pods reached the Supervisor (when `/readyz` turns 200).
+    public func run(signals: Bool = true, onListening: (@Sendable (Int) async -> Void)? = nil,
+                    onSynced: (@Sendable () -> Void)? = nil) async throws {
         let config = configuration
         let directory = CaptureDirectory(path: config.settings.directory)
         let runtime: any CaptureRuntime
@@ -53,7 +55,8 @@ public struct PodcapController: Sendable {
 
         let client = try KubernetesClient(config: config.kube, logger: logger)
         do {
-            try await runServices(client: client, runtime: runtime, directory: directory, signals: signals, onListening: onListening)
+            try await runServices(client: client, runtime: runtime, directory: directory, signals: signals, onListening: onListening,
+                                  onSynced: onSynced)
         } catch {
             try? await client.shutdown()
             throw error
@@ -62,11 +65,12 @@ public struct PodcapController: Sendable {
     }
 
     private func runServices(client: KubernetesClient, runtime: any CaptureRuntime, directory: CaptureDirectory,
-                             signals: Bool, onListening: (@Sendable (Int) async -> Void)?) async throws {
+                             signals: Bool, onListening: (@Sendable (Int) async -> Void)?,
+                             onSynced: (@Sendable () -> Void)?) async throws {
         let config = configuration
         let metrics = MetricsReporter()
         let listen = try ListenAddress(parsing: config.listen)
-        let watchStatus = PodWatchStatus(observer: WatchMetricsObserver(metrics: metrics))
+        let watchStatus = PodWatchStatus(observer: SyncedObserver(WatchMetricsObserver(metrics: metrics), onSynced: onSynced))
         let listWatch = PodListWatcher(client: client, nodeName: config.nodeName, options: config.watch, status: watchStatus,
                                        logger: logger)
         let swept: any PodSource = runtimeOverride == nil
