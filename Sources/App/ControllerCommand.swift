@@ -31,7 +31,7 @@ struct ControllerCommand: AsyncParsableCommand {
     var fileSizeMb = 1
 
     @Option(help: "Kernel capture buffer per tcpdump in MiB (tcpdump -B); immediate mode needs room for bursts.")
-    var bufferSizeMb = 8
+    var bufferSizeMb = 16
 
     @Option(help: "Disk budget for all captures in MB; 0 disables it.")
     var maxDiskMb = 2048

@@ -19,12 +19,13 @@ public struct CaptureSettings: Sendable, Hashable {
     public var interface: String
     /// `tcpdump -B`: the kernel ring per capture. Immediate mode makes libpcap use TPACKET_V2,
     /// whose frames are sized for the largest packet (64 KiB and more with offloads), so
-    /// tcpdump's 2 MiB default holds only a few dozen packets and drops bursts; 8 MiB held
-    /// bursts of 300 without a drop here. Kernel memory, not charged to the container.
+    /// tcpdump's 2 MiB default holds only a few dozen packets. Measured here at 50,000 100-byte
+    /// packets/s for 3 s: 8 MiB dropped 14–51 of 150,000, 16 MiB none. Kernel memory, not
+    /// charged to the container.
     public var bufferSizeMiB: Int
 
     public init(directory: String = "/capture", fileSizeMB: Int = 1, maxFiles: Int = 100,
-                layout: FileLayout = .flat, interface: String = "eth0", bufferSizeMiB: Int = 8) {
+                layout: FileLayout = .flat, interface: String = "eth0", bufferSizeMiB: Int = 16) {
         self.directory = directory
         self.fileSizeMB = fileSizeMB
         self.maxFiles = maxFiles

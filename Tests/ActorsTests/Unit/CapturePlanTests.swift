@@ -13,7 +13,7 @@ struct CapturePlanTests {
     func argv(n: Int) {
         #expect(Self.plan(n).argv(pid: 4242) == [
             "nsenter", "--target", "4242", "--net", "--",
-            "tcpdump", "-i", "eth0", "-Z", "root", "-U", "--immediate-mode", "-B", "8192", "-C", "1", "-W", String(n),
+            "tcpdump", "-i", "eth0", "-Z", "root", "-U", "--immediate-mode", "-B", "16384", "-C", "1", "-W", String(n),
             "-w", "/capture/capture-web-1.pcap",
         ])
     }
