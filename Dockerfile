@@ -55,8 +55,10 @@ RUN swift build -c release --static-swift-stdlib --product podcap \
 #   bash           - for `kubectl exec -it … -- bash` when an operator debugs a node
 #   ca-certificates- TLS roots for a --kubeconfig pointing at an API server with a public CA
 #                    (in-cluster, the ServiceAccount's ca.crt is used instead)
-# `kubectl cp` needs tar in the container; it is part of ubuntu:24.04 (Essential), so it is not
-# listed. No crictl: container PIDs come from /proc/*/cgroup, not from the CRI.
+# `kubectl cp` needs tar and `kubectl exec … ls -l /capture` needs ls in the container; both are
+# part of ubuntu:24.04 (Essential: tar, coreutils), so they are not listed. No crictl: container
+# PIDs come from /proc/*/cgroup, not from the CRI. deploy/runtime-programs.txt lists all of this
+# for the realnode image (make node-image); make lint checks the two agree.
 # ---------------------------------------------------------------------------------------------
 FROM ubuntu:24.04
 
@@ -71,11 +73,16 @@ RUN apt-get update \
 
 COPY --from=build /out/podcap /usr/local/bin/podcap
 
-# Fail the image build, not the first capture, if a shared library or an invoked binary is
-# missing: ldd must resolve everything, and nsenter/tcpdump must be on PATH.
+# Fail the image build, not the first capture, if a shared library or a runtime program is
+# missing: ldd must resolve everything, and every program of deploy/runtime-programs.txt (the
+# list the Docker-less realnode image is built from; scripts/lint-runtime-programs.py keeps this
+# stage and that list naming the same programs) must be on PATH.
 RUN if ldd /usr/local/bin/podcap | grep -q 'not found'; then ldd /usr/local/bin/podcap; exit 1; fi \
  && command -v nsenter \
  && command -v tcpdump \
+ && command -v bash \
+ && command -v tar \
+ && command -v ls \
  && /usr/local/bin/podcap --help > /dev/null
 
 # Why root (UID 0) and not a dedicated user with file capabilities:

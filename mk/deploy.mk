@@ -8,6 +8,7 @@
 #   e2e                 scripts/e2e-kind.sh: deploy, annotate, capture, inspect, clean up
 #   lint                every check below; installs its tools itself (Debian + PyPI only)
 #   lint-dockerfile     hadolint + project rules + "every invoked binary is installed"
+#   lint-runtime-programs  Dockerfile runtime stage == deploy/runtime-programs.txt (the realnode image)
 #   validate-manifests  Kubernetes schema validation (strict) against $(K8S_VERSIONS)
 #   policy-check        privilege/RBAC policy on deploy/*.yaml, and the checker's self-test
 #   shellcheck          every shell script in scripts/, hack/ and .ci/
@@ -36,7 +37,7 @@ APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-instal
 
 DEPLOY_MANIFESTS := $(filter-out $(DEPLOY_MK_ROOT)/deploy/kind-config.yaml,$(wildcard $(DEPLOY_MK_ROOT)/deploy/*.yaml))
 
-.PHONY: docker-build kind-load deploy undeploy e2e lint lint-dockerfile validate-manifests \
+.PHONY: docker-build kind-load deploy undeploy e2e lint lint-dockerfile lint-runtime-programs validate-manifests \
 	policy-check shellcheck cap-check deploy-tools-py deploy-tools-shellcheck deploy-tools-cap
 
 # ---- tools (idempotent: install only what is missing) -----------------------------------------
@@ -67,7 +68,7 @@ deploy-tools-cap:
 
 # ---- checks ------------------------------------------------------------------------------------
 
-lint: lint-dockerfile validate-manifests policy-check shellcheck cap-check
+lint: lint-dockerfile lint-runtime-programs validate-manifests policy-check shellcheck cap-check
 	@echo "deploy lint: all checks passed"
 
 lint-dockerfile: deploy-tools-py
@@ -76,6 +77,15 @@ lint-dockerfile: deploy-tools-py
 	@echo "== project Dockerfile rules"
 	@$(PYTHON) "$(DEPLOY_MK_ROOT)/scripts/lint-dockerfile.py" --repo "$(DEPLOY_MK_ROOT)"
 	@$(PYTHON) "$(DEPLOY_MK_ROOT)/scripts/test-lint-dockerfile.py" | tail -n 1
+
+# The realnode image (mk/node.mk: node-image) is built from deploy/runtime-programs.txt; this keeps
+# that list and the Dockerfile's runtime stage naming the same programs. Plain python3, no tools.
+lint-runtime-programs:
+	@echo "== runtime programs: Dockerfile runtime stage vs deploy/runtime-programs.txt"
+	@$(PYTHON) "$(DEPLOY_MK_ROOT)/scripts/lint-runtime-programs.py" --repo "$(DEPLOY_MK_ROOT)"
+	@$(PYTHON) "$(DEPLOY_MK_ROOT)/scripts/test-lint-runtime-programs.py" > /tmp/podcap-runtime-programs-selftest.log 2>&1 \
+		|| { cat /tmp/podcap-runtime-programs-selftest.log; exit 1; }
+	@tail -n 1 /tmp/podcap-runtime-programs-selftest.log
 
 validate-manifests: deploy-tools-py
 	@set -e; for version in $(K8S_VERSIONS); do \

@@ -9,8 +9,10 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from typing import Callable
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from selftest_harness import run_cases  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LINTER = os.path.join(REPO, "scripts", "lint-dockerfile.py")
@@ -72,25 +74,7 @@ def fresh_copy(workdir: str) -> str:
 
 
 def main() -> int:
-    passed = failed = 0
-    with tempfile.TemporaryDirectory() as workdir:
-        code, out = run(fresh_copy(workdir))
-        results = [("real Dockerfile passes", code == 0, out)]
-        for name, mutate, expected in CASES:
-            root = fresh_copy(workdir)
-            mutate(root)
-            code, out = run(root)
-            results.append((f"rejects: {name}", code == 1 and expected in out,
-                            f"  exit {code}, expected {expected!r} in:\n{out}"))
-    for name, ok, detail in results:
-        if ok:
-            passed += 1
-            print(f"ok   {name}")
-        else:
-            failed += 1
-            print(f"FAIL {name}\n{detail}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_cases('real Dockerfile passes', fresh_copy, run, CASES)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,9 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "Size of each rotated file in MB (tcpdump -C).")
     var fileSizeMb = 1
 
+    @Option(help: "Kernel capture buffer per tcpdump in MiB (tcpdump -B); immediate mode needs room for bursts.")
+    var bufferSizeMb = 16
+
     @Option(help: "Disk budget for all captures in MB; 0 disables it.")
     var maxDiskMb = 2048
 
@@ -74,6 +77,7 @@ struct ControllerCommand: AsyncParsableCommand {
         guard (1...100_000).contains(maxFiles) else { throw ValidationError("--max-files must be 1…100000, got \(maxFiles)") }
         guard maxConcurrent >= 1 else { throw ValidationError("--max-concurrent must be at least 1, got \(maxConcurrent)") }
         guard (1...100_000).contains(fileSizeMb) else { throw ValidationError("--file-size-mb must be 1…100000, got \(fileSizeMb)") }
+        guard (1...1024).contains(bufferSizeMb) else { throw ValidationError("--buffer-size-mb must be 1…1024, got \(bufferSizeMb)") }
         guard maxDiskMb >= 0 else { throw ValidationError("--max-disk-mb must be 0 (no budget) or more, got \(maxDiskMb)") }
         guard gracePeriod >= 0, gracePeriod <= 3600 else { throw ValidationError("--grace-period must be 0…3600 seconds") }
         guard captureDir.hasPrefix("/") else { throw ValidationError("--capture-dir must be an absolute path, got \(captureDir)") }
@@ -96,7 +100,8 @@ struct ControllerCommand: AsyncParsableCommand {
             logger.critical("no usable Kubernetes configuration: \(error)")
             throw ExitCode(2)
         }
-        let settings = CaptureSettings(directory: captureDir, fileSizeMB: fileSizeMb, maxFiles: maxFiles, layout: fileLayout)
+        let settings = CaptureSettings(directory: captureDir, fileSizeMB: fileSizeMb, maxFiles: maxFiles, layout: fileLayout,
+                                       bufferSizeMiB: bufferSizeMb)
         let configuration = ControllerConfiguration(
             nodeName: node, kube: kube, settings: settings, maxConcurrent: maxConcurrent,
             diskBudgetMB: maxDiskMb == 0 ? nil : maxDiskMb, grace: .milliseconds(Int(gracePeriod * 1000)),

@@ -203,7 +203,7 @@ enum LatencyBench {
         let (stopped, stoppedAt) = try await queue.next(pod: name) { change in
             if case .stopped = change { true } else { false }
         }
-        guard case .stopped(.annotationRemoved, _, _) = stopped.change else {
+        guard case .stopped(.annotationRemoved, _, _, _) = stopped.change else {
             throw BenchError("capture of \(name) stopped unexpectedly: \(stopped.change)")
         }
         let exited = await procEvents?.exitTime(of: pid)

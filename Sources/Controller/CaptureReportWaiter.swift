@@ -1,4 +1,5 @@
 import Actors
+import KubeModel
 import Synchronization
 
 /// A `CaptureReporter` that callers await: the demo, the benchmarks and the end-to-end tests
@@ -50,7 +51,7 @@ public final class CaptureReportWaiter: CaptureReporter {
             if r.pod.name == name, case .stopped = r.change { return true }
             return false
         }
-        if case .stopped(_, _, let deleted) = report.change { return deleted }
+        if case .stopped(_, _, let deleted, _) = report.change { return deleted }
         return []
     }
 
@@ -86,7 +87,7 @@ public final class CaptureReportWaiter: CaptureReporter {
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
-                throw WaitError("no matching capture report within \(timeout)")
+                throw WaitError("no matching capture report within \(timeout.readable)")
             }
             defer { group.cancelAll() }
             return try await group.next()!

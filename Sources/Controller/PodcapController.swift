@@ -73,27 +73,42 @@ public struct PodcapController: Sendable {
         let watchStatus = PodWatchStatus(observer: SyncedObserver(WatchMetricsObserver(metrics: metrics), onSynced: onSynced))
         let listWatch = PodListWatcher(client: client, nodeName: config.nodeName, options: config.watch, status: watchStatus,
                                        logger: logger)
-        let swept: any PodSource = runtimeOverride == nil
-            ? StaleFileSweeper(upstream: listWatch, directory: directory, settings: config.settings, nodeName: config.nodeName,
-                               logger: logger)
-            : listWatch
-        let watcher = PodWatcher(source: AnnotationClock(upstream: swept, metrics: metrics))
-
         let logReporter = LogReporter(logger: logger)
         let disk = DiskUsageSampler(metrics: metrics)
         var reporters: [any CaptureReporter] = [logReporter, metrics, disk] + extraReporters
         // Graceful shutdown runs in reverse order: the Supervisor first (SIGTERM each capture,
-        // keep files), then the watch, the HTTP endpoint, and last the reporters, which drain
-        // what the Supervisor's stop produced.
+        // keep files, report), then the watch, the HTTP endpoint, and last the reporters. Each
+        // reporter, told to shut down once every producer has returned, finishes its own buffer
+        // and drains it (KubeReporter within the grace period); the HTTP client is shut down
+        // only after the whole group returned.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: logReporter), .init(service: disk)]
+        var kube: KubeReporter?
         if config.events || config.statusAnnotation {
             let recorder = EventRecorder(client: client, options: .init(reportingInstance: "podcap-\(config.nodeName)"),
                                          logger: logger)
-            let kube = KubeReporter(client: client, recorder: recorder, patchStatus: config.statusAnnotation,
-                                    emitEvents: config.events, logger: logger)
-            reporters.append(kube)
-            services.append(.init(service: kube))
+            let reporter = KubeReporter(client: client, recorder: recorder, patchStatus: config.statusAnnotation,
+                                        emitEvents: config.events, drainTimeout: config.grace, logger: logger)
+            kube = reporter
+            reporters.append(reporter)
+            services.append(.init(service: reporter))
+            if config.statusAnnotation {
+                // After the reporter in the list: it stops first, so its last request is written.
+                let refresher = StatusRefresher(refresh: { reporter.refreshStatus($0) })
+                reporters.append(refresher)
+                services.append(.init(service: refresher))
+            }
         }
+
+        var source: any PodSource = listWatch
+        if runtimeOverride == nil {
+            source = StaleFileSweeper(upstream: source, directory: directory, settings: config.settings,
+                                      nodeName: config.nodeName, logger: logger)
+        }
+        if let kube, config.statusAnnotation {
+            source = StaleStatusSweeper(upstream: source, nodeName: config.nodeName, maxFiles: config.settings.maxFiles,
+                                        logger: logger, clear: { kube.clearStatus(of: $0) })
+        }
+        let watcher = PodWatcher(source: AnnotationClock(upstream: source, metrics: metrics))
         let http = HTTPServerService(listen: listen, metrics: metrics, isReady: { watchStatus.isSynced }, logger: logger,
                                      onListening: { port in
                                          logger.info("health and metrics endpoint listening", metadata: ["port": "\(port)"])

@@ -42,6 +42,8 @@ public final class KubeSim: Sendable {
     }
 
     let state: Mutex<SimState>
+    /// Gates tests put in front of requests (``holdRequests(method:pathContains:)``).
+    let holds = Mutex<[RequestHold]>([])
     private let runner = Mutex<Task<Void, any Error>?>(nil)
     private let serviceGroup = Mutex<ServiceGroup?>(nil)
     private let boundPort = Mutex(0)

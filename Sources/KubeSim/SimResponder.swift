@@ -19,6 +19,7 @@ struct SimResponder: HTTPResponder {
         let method = request.method.rawValue
         let arrived = ContinuousClock.now
         let isWatch = query["watch"] == "true" || query["watch"] == "1"
+        await sim.passHolds(method: method, path: path)
         let response: Response
         do {
             response = try await route(request, path: path, query: query, method: method, isWatch: isWatch)

@@ -56,8 +56,16 @@ public struct TcpdumpRuntime: CaptureRuntime {
             case .noContainers, .invalidContainerIDs, .notFound: throw .notReady(error.description)
             }
         }
-        return try await spawn(argv: plan.argv(pid: resolved.pid, nsenter: binaries.nsenter, tcpdump: binaries.tcpdump),
-                               container: resolved.container, readyMarker: "listening on ")
+        // Only now, with a process to enter: a Pod that is not ready yet must not churn files.
+        let layout: CaptureSegments.Layout
+        do {
+            layout = try CaptureSegments.prepare(plan)
+        } catch {
+            throw .failed("cannot keep the files of the previous run: \(error)")
+        }
+        let argv = plan.argv(pid: resolved.pid, nsenter: binaries.nsenter, tcpdump: binaries.tcpdump, ringSize: layout.ringSize)
+        return try await spawn(argv: argv, container: resolved.container, files: layout.files(of: plan),
+                               readyMarker: "listening on ")
     }
 
     /// Spawns `argv` (no shell) and supervises it as a capture process.
@@ -68,7 +76,7 @@ public struct TcpdumpRuntime: CaptureRuntime {
     ///   - readyMarker: when given, return only once the child wrote it to stderr (tcpdump's
     ///     `listening on …`), so "started" means capturing; if the child exits first, its
     ///     error is thrown. After `readyTimeout` the process is returned anyway.
-    public func spawn(argv: [String], container: CaptureTarget.Container, readyMarker: String? = nil,
+    public func spawn(argv: [String], container: CaptureTarget.Container, files: [String] = [], readyMarker: String? = nil,
                       readyTimeout: Duration = .seconds(10)) async throws(CaptureStartError) -> TcpdumpProcess {
         guard let executable = argv.first else { throw .failed("empty command") }
         let (stream, commands) = AsyncStream.makeStream(of: ChildCommand.self)
@@ -86,7 +94,7 @@ public struct TcpdumpRuntime: CaptureRuntime {
         }
         switch await spawned.value {
         case .success(let pid):
-            let process = TcpdumpProcess(pid: pid, container: container, commands: commands, exit: exit)
+            let process = TcpdumpProcess(pid: pid, container: container, files: files, commands: commands, exit: exit)
             guard let ready else { return process }
             switch await Self.readiness(ready, exit: exit, timeout: readyTimeout) {
             case .ready, .timedOut:
@@ -125,6 +133,7 @@ public struct TcpdumpRuntime: CaptureRuntime {
     }
 
     public func removeFiles(of plan: CapturePlan) async -> [String] {
-        CaptureFiles.remove(plan.filePaths)
+        // An unreadable directory still gets the exact names of a first run unlinked.
+        (try? CaptureDirectory(path: plan.settings.directory).removeOwnedFiles(of: plan)) ?? CaptureFiles.remove(plan.filePaths)
     }
 }

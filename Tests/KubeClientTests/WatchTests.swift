@@ -157,7 +157,7 @@ struct WatchTests {
 
     @Test func serverErrorsBackOffExponentially() async throws {
         try await withSimClient { sim, client in
-            let backoff = BackoffPolicy(initial: .milliseconds(50), maximum: .seconds(1), jitter: 0.5)
+            let backoff = BackoffPolicy(initial: .milliseconds(50), maximum: .seconds(1), jitter: 0)
             sim.failNextRequests(3, with: RequestFault(code: 500, pathContains: "/pods"))
             let watcher = PodListWatcher(client: client, nodeName: node, options: watcherOptions(backoff: backoff))
             let events = EventCollector()

@@ -17,6 +17,10 @@ struct CaptureFilesTests {
         ("capture-.pcap", false), ("capture-a.pcap.bak", false), ("capture-a.pcapx", false), ("capture-A.pcap", false),
         ("capture-a_b_c.pcap", false), ("capture-n.s_pod.pcap", false), ("notes.txt", false), ("capture-a", false),
         ("xcapture-a.pcap", false), ("capture-a.pcap ", false),
+        // Segments kept from earlier runs: `<ring name>.<n>`, n a positive decimal.
+        ("capture-a.pcap0.1", true), ("capture-a.pcap.3", true), ("capture-a.pcap1.pcap2.12", true),
+        ("capture-a.pcap0.0", false), ("capture-a.pcap0.01", false), ("capture-a.pcap0.tmp", false),
+        ("capture-a.pcap0.1.2", false), ("capture-a.pcap0.", false), ("capture-a.pcap0.1234567890", false),
     ])
     func grammar(_ name: String, _ valid: Bool) {
         #expect((CaptureFileName(name) != nil) == valid)
@@ -28,6 +32,91 @@ struct CaptureFilesTests {
         #expect(name?.pod == "a.pcap1" && name?.suffix == "2" && name?.namespace == nil)
         let namespaced = CaptureFileName("capture-kube-system_dns.pcap")
         #expect(namespaced?.namespace == "kube-system" && namespaced?.pod == "dns" && namespaced?.suffix == "")
+    }
+
+    @Test("a segment parses back to its ring name and run number")
+    func segmentParsing() {
+        let kept = CaptureFileName("capture-a.pcap1.pcap2.12")
+        #expect(kept?.pod == "a.pcap1" && kept?.suffix == "2" && kept?.segment == 12)
+        #expect(kept?.ringName == "capture-a.pcap1.pcap2" && kept?.fileName == "capture-a.pcap1.pcap2.12")
+        #expect(CaptureFileName("capture-a.pcap.3")?.ringName == "capture-a.pcap")
+        #expect(CapturePlan.segmentName(ringName: "capture-a.pcap0", segment: 2) == "capture-a.pcap0.2")
+    }
+
+    @Test("removeFiles deletes every run's ring and kept segments of the plan, nothing of a.pcap1 or alien names")
+    func ownedRemoval() async throws {
+        let dir = TempTree.makeDirectory()
+        defer { TempTree.removeTree(dir) }
+        let a = Self.plan("a", files: 3, in: dir)
+        let ours = ["capture-a.pcap", "capture-a.pcap0", "capture-a.pcap2", "capture-a.pcap0.1", "capture-a.pcap.2", "capture-a.pcap1.3"]
+        let theirs = ["capture-a.pcap1.pcap0", "capture-a.pcap3", "capture-a.pcap00", "capture-a.pcap0.tmp", "capture-b.pcap0.1"]
+        for name in ours + theirs { TempTree.write(dir + "/" + name, "x") }
+        symlink("/etc/passwd", dir + "/capture-a.pcap1")
+        mkdir(dir + "/capture-a.pcap1.1", 0o700)
+        let removed = await TcpdumpRuntime().removeFiles(of: a)
+        #expect(Set(removed) == Set(ours.map { dir + "/" + $0 }))
+        #expect(TempTree.list(dir) == (theirs + ["capture-a.pcap1", "capture-a.pcap1.1"]).sorted())
+        #expect(TempTree.exists("/etc/passwd"))
+    }
+
+    @Test("a restart keeps the previous run's packets as the next segment, within N")
+    func segmentsWithinN() throws {
+        let dir = TempTree.makeDirectory()
+        defer { TempTree.removeTree(dir) }
+        let plan = Self.plan("web", files: 4, in: dir)
+        let packet = String(repeating: "p", count: 100)
+        // Run 1 wrote pcap0 (older) and pcap1; pcap2 and pcap3 hold only the pcap header.
+        TempTree.write(dir + "/capture-web.pcap0", packet)
+        TempTree.write(dir + "/capture-web.pcap1", packet)
+        TempTree.write(dir + "/capture-web.pcap2", String(repeating: "h", count: 24))
+        Self.touch(dir + "/capture-web.pcap0", secondsAgo: 20)
+        Self.touch(dir + "/capture-web.pcap1", secondsAgo: 10)
+        let first = try CaptureSegments.prepare(plan)
+        #expect(first.kept == ["capture-web.pcap0.1", "capture-web.pcap1.1"].map { dir + "/" + $0 })
+        #expect(first.deleted == [dir + "/capture-web.pcap2"], "a file without packets is not kept")
+        #expect(first.ringSize == 2)
+        #expect(first.files(of: plan) == first.kept + [dir + "/capture-web.pcap0", dir + "/capture-web.pcap1"])
+
+        // Run 2 (ring of 2) rotated: its pcap1 is older than its pcap0. One more restart: 4
+        // files of earlier runs, N − 1 = 3 may stay, so the oldest of run 1 goes.
+        TempTree.write(dir + "/capture-web.pcap1", packet)
+        TempTree.write(dir + "/capture-web.pcap0", packet)
+        Self.touch(dir + "/capture-web.pcap1", secondsAgo: 5)
+        let second = try CaptureSegments.prepare(plan)
+        #expect(second.deleted == [dir + "/capture-web.pcap0.1"])
+        #expect(second.kept == ["capture-web.pcap1.1", "capture-web.pcap1.2", "capture-web.pcap0.2"].map { dir + "/" + $0 })
+        #expect(second.ringSize == 1)
+        #expect(second.files(of: plan).last == dir + "/capture-web.pcap", "a ring of one file has no index")
+        #expect(TempTree.list(dir) == ["capture-web.pcap0.2", "capture-web.pcap1.1", "capture-web.pcap1.2"])
+
+        // N = 1: nothing of an earlier run can stay (the one file is the ring).
+        let single = Self.plan("one", files: 1, in: dir)
+        TempTree.write(dir + "/capture-one.pcap", packet)
+        let only = try CaptureSegments.prepare(single)
+        #expect(only.kept.isEmpty && only.ringSize == 1 && only.deleted == [dir + "/capture-one.pcap.1"])
+    }
+
+    @Test("stale sweep keeps a desired capture's segments and rings of any size up to N, drops the rest")
+    func sweepWithSegments() throws {
+        let dir = TempTree.makeDirectory()
+        defer { TempTree.removeTree(dir) }
+        let keep = Self.plan("keep", files: 3, in: dir)
+        let names = ["capture-keep.pcap", "capture-keep.pcap2", "capture-keep.pcap0.1", "capture-keep.pcap1.4",
+                     "capture-keep.pcap3", "capture-keep.pcap3.1", "capture-gone.pcap0.1"]
+        for name in names { TempTree.write(dir + "/" + name, "x") }
+        symlink("/etc", dir + "/capture-gone.pcap0.2")
+        let stale = try CaptureDirectory(path: dir).removeStaleFiles(desired: [keep])
+        #expect(stale == ["capture-gone.pcap0.1", "capture-keep.pcap3", "capture-keep.pcap3.1"].map { dir + "/" + $0 })
+        #expect(TempTree.list(dir) == ["capture-gone.pcap0.2", "capture-keep.pcap", "capture-keep.pcap0.1",
+                                       "capture-keep.pcap1.4", "capture-keep.pcap2"])
+    }
+
+    static func touch(_ path: String, secondsAgo: Int) {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let then = timespec(tv_sec: now.tv_sec - secondsAgo, tv_nsec: 0)
+        let times = [then, then]
+        _ = times.withUnsafeBufferPointer { utimensat(AT_FDCWD, path, $0.baseAddress, 0) }
     }
 
     @Test("removeFiles deletes exactly the plan's files, not those of Pod a.pcap1")

@@ -1,6 +1,7 @@
 import Actors
 import Glibc
-import NodeRuntime
+import KubeModel
+@testable import NodeRuntime
 import Pcap
 import PodSandbox
 import Testing
@@ -93,6 +94,81 @@ struct TcpdumpRuntimeTests {
                 #expect(TempTree.list(dir) == [plan.fileNames[0]])
                 #expect(plan.fileNames[0] == (files == 1 ? "capture-n1.pcap" : "capture-n11.pcap00"))
                 _ = await runtime.removeFiles(of: plan)
+            }
+        }
+    }
+
+    static func udp(in path: String) -> Int {
+        (try? PcapReader.summarize(path: path))?.protocols.udp ?? 0
+    }
+
+    @Test("a restarted tcpdump keeps the packets of the run before it as segment .1, within N")
+    func restartKeepsPackets() async throws {
+        let dir = TempTree.makeDirectory()
+        defer { TempTree.removeTree(dir) }
+        let runtime = TcpdumpRuntime()
+        try await withSandboxPods(count: 2) { pods in
+            let plan = Self.plan("keep", files: 3, dir: dir)
+            let target = Machine.target(for: pods[0], name: "keep")
+            try await Machine.withCapture(runtime, plan, target) { (first: any CaptureProcess) async throws in
+                #expect(first.files == plan.filePaths, "a first run writes the whole ring")
+                #expect(try await Traffic.ping(from: pods[1], to: pods[0], count: 1) == 1, "neighbours resolved")
+                #expect(try await Traffic.sendUDP(from: pods[1], to: pods[0], count: 30) == 30)
+                #expect(await Machine.eventually { Self.udp(in: plan.filePaths[0]) == 30 })
+                Glibc.kill(first.pid, SIGKILL) // a crash: only what -U flushed is there
+                _ = await first.waitForExit()
+            }
+            let kept = dir + "/capture-keep.pcap0.1"
+            try await Machine.withCapture(runtime, plan, target) { (second: any CaptureProcess) async throws in
+                #expect(second.files == [kept, dir + "/capture-keep.pcap0", dir + "/capture-keep.pcap1"],
+                        "N = 3: one kept file, a ring of two")
+                let argv = OrphanCaptureReaper.commandLine(path: "/proc/\(second.pid)/cmdline")
+                #expect(argv[(argv.firstIndex(of: "-W") ?? 0) + 1] == "2")
+                #expect(try await Traffic.sendUDP(from: pods[1], to: pods[0], count: 7) == 7)
+                #expect(await Machine.eventually { Self.udp(in: dir + "/capture-keep.pcap0") == 7 })
+                let before = try PcapReader.summarize(path: kept)
+                #expect(before.protocols.udp == 30, "the packets before the restart are still readable")
+                #expect(!before.truncated)
+                _ = await second.terminate(grace: .seconds(5))
+            }
+            #expect(Set(await runtime.removeFiles(of: plan)) == [kept, dir + "/capture-keep.pcap0"])
+            #expect(TempTree.list(dir).isEmpty)
+        }
+    }
+
+    @Test("--immediate-mode: a datagram is in the file within 100 ms; a drained graceful stop loses none")
+    func immediateDelivery() async throws {
+        let dir = TempTree.makeDirectory()
+        defer { TempTree.removeTree(dir) }
+        let runtime = TcpdumpRuntime()
+        try await withSandboxPods(count: 2) { pods in
+            let plan = Self.plan("now", files: 1, dir: dir)
+            try await Machine.withCapture(runtime, plan, Machine.target(for: pods[0], name: "now")) { process in
+                let path = plan.filePaths[0]
+                #expect(await Machine.eventually { TempTree.exists(path) })
+                // The median of five, so one slow scheduling moment on a busy machine does not
+                // decide; without immediate mode each waits for the 1 s block timeout (~500 ms
+                // median), so the median could not pass by luck.
+                var latencies: [Duration] = []
+                for count in 1...5 {
+                    let sent = ContinuousClock.now
+                    #expect(try await Traffic.sendUDP(from: pods[1], to: pods[0], count: 1) == 1)
+                    #expect(await Machine.eventually(.seconds(3)) { Self.udp(in: path) == count })
+                    latencies.append(ContinuousClock.now - sent)
+                }
+                let median = latencies.sorted()[2]
+                print("podcap: datagram readable in the capture file after \(latencies.map(\.readable)) (median \(median.readable))")
+                #expect(median < .milliseconds(100), "without --immediate-mode this took ~700 ms")
+
+                #expect(try await Traffic.sendUDP(from: pods[1], to: pods[0], count: 300) == 300)
+                await process.drain()
+                let exit = await process.terminate(grace: .seconds(5))
+                let statistics = try #require(exit.statistics)
+                let summary = try PcapReader.summarize(path: path)
+                #expect(statistics.droppedByKernel == 0)
+                #expect(summary.protocols.udp == 305)
+                #expect(UInt64(summary.packets) == statistics.captured)
+                #expect(statistics.captured == statistics.receivedByFilter, "nothing left unread in the kernel ring")
             }
         }
     }

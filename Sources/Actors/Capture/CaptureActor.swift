@@ -55,9 +55,12 @@ public actor CaptureActor {
     /// Runs the capture until stopped or cancelled.
     public func run() async {
         var attempt = 0
+        // Whether any tcpdump of this capture started: a capture that never ran is cancelled,
+        // not stopped, and its report must say so.
+        var ran = false
         while true {
-            if let reason = stopSignal.reason { return await finish(reason, process: nil) }
-            if Task.isCancelled { return await finish(.cancelled, process: nil) }
+            if let reason = stopSignal.reason { return await finish(reason, process: nil, ran: ran) }
+            if Task.isCancelled { return await finish(.cancelled, process: nil, ran: ran) }
             attempt += 1
             state = .starting(attempt: attempt)
             let process: any CaptureProcess
@@ -70,21 +73,22 @@ public actor CaptureActor {
                 case .failed: report(.failed(reason: error.description, retryIn: delay, attempt: attempt))
                 }
                 if let reason = await backOff(attempt: attempt, delay: delay) {
-                    return await finish(reason, process: nil)
+                    return await finish(reason, process: nil, ran: ran)
                 }
                 continue
             }
+            ran = true
             let since = clock.now
             state = .running(process: process, attempt: attempt, since: since)
-            report(.started(pid: process.pid, container: process.container, files: plan.filePaths, attempt: attempt))
+            report(.started(pid: process.pid, container: process.container, files: process.files, attempt: attempt))
             switch await waitForExitOrStop(process) {
             case .stop(let reason):
-                return await finish(reason, process: process)
+                return await finish(reason, process: process, ran: true)
             case .exited(let exit):
                 let delay = backoff.failure(uptime: clock.now - since)
                 report(.failed(reason: exit.description, retryIn: delay, attempt: attempt))
                 if let reason = await backOff(attempt: attempt, delay: delay) {
-                    return await finish(reason, process: nil)
+                    return await finish(reason, process: nil, ran: true)
                 }
             }
         }
@@ -135,7 +139,7 @@ public actor CaptureActor {
     }
 
     /// Stops the process and deletes or keeps the files as `reason` says, then reports.
-    private func finish(_ reason: CaptureReport.StopReason, process: (any CaptureProcess)?) async {
+    private func finish(_ reason: CaptureReport.StopReason, process: (any CaptureProcess)?, ran: Bool) async {
         state = .stopping(reason)
         // Files that are no longer wanted go first: tcpdump's own exit takes 15–30 ms (the
         // kernel tears down its packet ring), and a user who removed the annotation should not
@@ -144,6 +148,10 @@ public actor CaptureActor {
         // once more after the process is gone. `removeFiles` ignores cancellation by contract:
         // a half-cleaned capture would leave files that no Pod owns.
         var deleted: [String] = reason.deletesFiles ? await runtime.removeFiles(of: plan) : []
+        if let process, !reason.deletesFiles, reason.isGraceful, !Task.isCancelled {
+            // The files stay: let tcpdump write what the kernel already handed it.
+            await process.drain()
+        }
         let exit: CaptureExit? = if let process {
             reason.isGraceful && !Task.isCancelled ? await process.terminate(grace: grace) : await process.kill()
         } else {
@@ -152,7 +160,7 @@ public actor CaptureActor {
         if reason.deletesFiles {
             for path in await runtime.removeFiles(of: plan) where !deleted.contains(path) { deleted.append(path) }
         }
-        report(.stopped(reason: reason, exit: exit, filesDeleted: deleted))
+        report(.stopped(reason: reason, exit: exit, filesDeleted: deleted, ran: ran))
         state = .finished
     }
 

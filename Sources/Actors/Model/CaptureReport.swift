@@ -17,13 +17,19 @@ public struct CaptureReport: Sendable, Hashable {
         /// Desired, waiting for one of `--max-concurrent` slots; `position` is 1-based.
         case queued(position: Int)
         /// tcpdump runs; `attempt` is 1 for the first start and grows with each restart.
+        /// `files` are the paths this capture may own now, oldest first: segments kept from
+        /// earlier runs, then the ring tcpdump writes. Not all of them need exist yet (tcpdump
+        /// creates ring files as it rotates); readers stat them to say what is on disk.
         case started(pid: Int32, container: CaptureTarget.Container, files: [String], attempt: Int)
         /// The process died or could not start; podcap retries after `retryIn`.
         case failed(reason: String, retryIn: Duration, attempt: Int)
         /// The Pod cannot be captured yet (no running container found); retried after `retryIn`.
         case waiting(reason: String, retryIn: Duration)
-        /// tcpdump stopped. `filesDeleted` lists removed paths (empty when files were kept).
-        case stopped(reason: StopReason, exit: CaptureExit?, filesDeleted: [String])
+        /// The capture ended. `filesDeleted` lists removed paths (empty when files were kept).
+        /// `ran` is false when no tcpdump of this capture ever started (it was queued, waiting
+        /// for the Pod, or failing at start), so nothing was stopped, only a pending capture
+        /// cancelled.
+        case stopped(reason: StopReason, exit: CaptureExit?, filesDeleted: [String], ran: Bool)
         /// The annotation cannot be honoured; nothing runs.
         case rejected(CaptureRejection)
     }

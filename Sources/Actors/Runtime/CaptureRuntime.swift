@@ -9,9 +9,11 @@ public protocol CaptureRuntime: Sendable {
     /// caller retries with backoff) and `.failed` when spawning failed for another reason.
     func start(_ plan: CapturePlan, target: CaptureTarget) async throws(CaptureStartError) -> any CaptureProcess
 
-    /// Deletes exactly `plan.filePaths` (never a pattern), returning the paths that existed and
-    /// were removed. A file that is already gone is not an error. Must run to completion even
-    /// when the calling task is cancelled: it is the cleanup of a cancelled capture.
+    /// Deletes exactly the files the capture owns, never a pattern: the ring of any of its runs
+    /// and the segments kept from earlier runs (`CapturePlan.ownsRingSuffix`,
+    /// `CapturePlan.segmentName`). Returns the paths that existed and were removed; a file
+    /// that is already gone is not an error. Must run to completion even when the calling task
+    /// is cancelled: it is the cleanup of a cancelled capture.
     func removeFiles(of plan: CapturePlan) async -> [String]
 }
 
@@ -24,6 +26,9 @@ public protocol CaptureProcess: Sendable {
     var pid: Int32 { get }
     /// Which container's PID the namespace was entered from, for reports.
     var container: CaptureTarget.Container { get }
+    /// Every path the capture owns while this process runs, oldest first: files kept from
+    /// earlier runs, then this run's ring (not all of which exist yet).
+    var files: [String] { get }
     /// Suspends until the process has exited and was reaped, and returns how it ended.
     /// Returns `nil` promptly when the waiting task is cancelled first: cancelling a wait
     /// never signals the process.
@@ -33,6 +38,15 @@ public protocol CaptureProcess: Sendable {
     func terminate(grace: Duration) async -> CaptureExit
     /// SIGKILL now; returns after the process was reaped, whether or not the task is cancelled.
     func kill() async -> CaptureExit
+    /// Waits, briefly and bounded, until the process has written what it already received,
+    /// before a stop that keeps the files: a signal ends tcpdump's loop without reading the
+    /// packets still queued in its kernel ring.
+    func drain() async
+}
+
+extension CaptureProcess {
+    /// Nothing to drain by default.
+    public func drain() async {}
 }
 
 /// How a capture process ended, with what tcpdump said about it.

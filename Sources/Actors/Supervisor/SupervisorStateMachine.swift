@@ -34,11 +34,12 @@ public struct SupervisorStateMachine: Sendable {
     enum Slot: Sendable {
         case queued(plan: CapturePlan, target: CaptureTarget, ticket: Int)
         case running(plan: CapturePlan, generation: Int)
-        case stopping(plan: CapturePlan, generation: Int)
+        /// `restarting`: stopped for a file-count change, so the Pod's status says a new capture follows.
+        case stopping(plan: CapturePlan, generation: Int, restarting: Bool)
 
         var plan: CapturePlan {
             switch self {
-            case .queued(let plan, _, _), .running(let plan, _), .stopping(let plan, _): plan
+            case .queued(let plan, _, _), .running(let plan, _), .stopping(let plan, _, _): plan
             }
         }
     }
@@ -106,6 +107,11 @@ public struct SupervisorStateMachine: Sendable {
         entry.readiness = PodReadiness(pod)
         entry.onNode = onNode
         if case .none = request, slots[uid] == nil {
+            // A rejection is on the Pod's status; with the annotation gone it is no longer true.
+            if pods[uid]?.reported != nil {
+                actions.append(.report(CaptureReport(pod: entry.pod, change: .stopped(
+                    reason: .annotationRemoved, exit: nil, filesDeleted: [], ran: false))))
+            }
             pods[uid] = nil
             removeBlocked(uid)
             return
@@ -138,7 +144,7 @@ public struct SupervisorStateMachine: Sendable {
     public mutating func captureFinished(uid: String, generation: Int, into actions: inout [Action]) {
         guard let slot = slots[uid] else { return }
         switch slot {
-        case .running(_, let g), .stopping(_, let g):
+        case .running(_, let g), .stopping(_, let g, _):
             guard g == generation else { return }
         case .queued:
             return
@@ -149,6 +155,12 @@ public struct SupervisorStateMachine: Sendable {
         if shuttingDown {
             if activeCount == 0 { actions.append(.finished) }
             return
+        }
+        // The status says a capture with the new count follows; if the annotation went meanwhile,
+        // none will, and the status must say so.
+        if case .stopping(_, _, true) = slot, case .none(.annotationRemoved) = desire(uid), let pod = pods[uid]?.pod {
+            actions.append(.report(CaptureReport(pod: pod, change: .stopped(
+                reason: .annotationRemoved, exit: nil, filesDeleted: [], ran: false))))
         }
         // A capture that ended by itself (it never does while desired) or finished stopping:
         // the Pod may want a fresh one (file count changed), and its slot and claim are free.
@@ -167,7 +179,7 @@ public struct SupervisorStateMachine: Sendable {
                 slots[uid] = nil
                 release(plan, uid: uid)
             case .running(let plan, let generation):
-                slots[uid] = .stopping(plan: plan, generation: generation)
+                slots[uid] = .stopping(plan: plan, generation: generation, restarting: false)
                 actions.append(.stop(uid: uid, generation: generation, reason: .shutdown))
             case .stopping:
                 break
@@ -239,13 +251,18 @@ public struct SupervisorStateMachine: Sendable {
             if pods[uid].map({ if case .none = $0.request { true } else { false } }) ?? true {
                 pods[uid] = nil
             }
-        case (.none, .queued(let plan, _, _)):
+        case (.none(let reason), .queued(let plan, _, _)):
             slots[uid] = nil
             leaveQueue()
             release(plan, uid: uid)
+            // The Pod's status says queued: say the wait ended without a capture.
+            if let pod = pods[uid]?.pod {
+                actions.append(.report(CaptureReport(pod: pod, change: .stopped(
+                    reason: reason, exit: nil, filesDeleted: [], ran: false))))
+            }
             retryBlocked(into: &actions)
         case (.none(let reason), .running(let plan, let generation)):
-            slots[uid] = .stopping(plan: plan, generation: generation)
+            slots[uid] = .stopping(plan: plan, generation: generation, restarting: false)
             actions.append(.stop(uid: uid, generation: generation, reason: reason))
         case (.none, .stopping):
             break
@@ -270,7 +287,7 @@ public struct SupervisorStateMachine: Sendable {
             if plan == runningPlan {
                 if let target { actions.append(.retarget(uid: uid, generation: generation, target: target)) }
             } else {
-                slots[uid] = .stopping(plan: runningPlan, generation: generation)
+                slots[uid] = .stopping(plan: runningPlan, generation: generation, restarting: true)
                 actions.append(.stop(uid: uid, generation: generation, reason: .fileCountChanged))
             }
         case (.capture, .stopping):

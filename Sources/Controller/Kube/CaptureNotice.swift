@@ -8,6 +8,7 @@ import Foundation
 import Glibc
 #endif
 import KubeClient
+import NodeRuntime
 
 /// What one `CaptureReport` means for the Pod's Kubernetes Event and status annotation.
 ///
@@ -30,8 +31,11 @@ public struct CaptureNotice: Sendable, Equatable {
     /// `false` for changes not worth an Event (the Pod is gone, or podcap is stopping).
     public var emitsEvent: Bool
 
-    /// Maps a report; `now` is the wall time written into the status annotation.
-    public static func of(_ report: CaptureReport, now: Date = Date()) -> CaptureNotice {
+    /// Maps a report; `now` is the wall time written into the status annotation, and
+    /// `sizeOf` tells which of the capture's files exist (and their sizes) at that moment, so
+    /// the status lists what is on disk, not what tcpdump may create later.
+    public static func of(_ report: CaptureReport, now: Date = Date(),
+                          sizeOf: (String) -> Int64? = CaptureFiles.size(of:)) -> CaptureNotice {
         let time = timestamp(now)
         switch report.change {
         case .queued(let position):
@@ -40,12 +44,20 @@ public struct CaptureNotice: Sendable, Equatable {
                                  status: .set(statusJSON(state: "queued", reason: "Queued", message: message, files: nil, time: time)),
                                  emitsEvent: true)
         case .started(let pid, let container, let files, let attempt):
-            let message = attempt == 1
-                ? "tcpdump started (pid \(pid), entered from container \(container.name)), writing \(describe(files))"
-                : "tcpdump restarted (attempt \(attempt), pid \(pid), container \(container.name)), writing \(describe(files))"
+            // `files` is every path the capture may own: kept segments, then the ring; together
+            // they are the N the annotation allows.
+            let kept = files.filter { path in CaptureFileName(fileName(path))?.segment != nil }
+            let ring = files.filter { path in CaptureFileName(fileName(path))?.segment == nil }
+            var message = attempt == 1
+                ? "tcpdump started (pid \(pid), entered from container \(container.name)), writing \(describe(ring))"
+                : "tcpdump restarted (attempt \(attempt), pid \(pid), container \(container.name)), writing \(describe(ring))"
+            if !kept.isEmpty {
+                message += "; kept \(kept.count) file\(kept.count == 1 ? "" : "s") of earlier runs (\(kept.map(fileName).joined(separator: ", ")))"
+            }
             return CaptureNotice(type: .normal, reason: "CaptureStarted", message: message,
                                  status: .set(statusJSON(state: "running", reason: attempt == 1 ? "Started" : "Restarted",
-                                                         message: message, files: files, time: time)),
+                                                         message: message, files: existing(files, sizeOf), maxFiles: files.count,
+                                                         time: time)),
                                  emitsEvent: true)
         case .failed(let reason, let retryIn, let attempt):
             let message = "\(reason); restarting in \(seconds(retryIn)) (attempt \(attempt))"
@@ -55,28 +67,46 @@ public struct CaptureNotice: Sendable, Equatable {
         case .waiting(let reason, let retryIn):
             let message = "\(reason); retrying in \(seconds(retryIn))"
             return CaptureNotice(type: .warning, reason: "CaptureFailed", message: message,
-                                 status: .set(statusJSON(state: "waiting", reason: "PodNotFound", message: message, files: nil, time: time)),
+                                 status: .set(statusJSON(state: "waiting", reason: "WaitingForContainer", message: message, files: nil, time: time)),
                                  emitsEvent: true)
         case .rejected(let rejection):
             return CaptureNotice(type: .warning, reason: "CaptureRejected", message: rejection.description,
                                  status: .set(statusJSON(state: "rejected", reason: rejection.reason, message: rejection.description,
                                                          files: nil, time: time)),
                                  emitsEvent: true)
-        case .stopped(let reason, let exit, let deleted):
-            var message = switch reason {
-            case .annotationRemoved: "capture stopped: annotation removed"
-            case .fileCountChanged: "capture stopped: file count changed, restarting with the new count"
-            case .podGone: "capture stopped: Pod deleted or left this node"
-            case .shutdown: "capture stopped: podcap is shutting down, files kept"
-            case .cancelled: "capture killed: podcap was cancelled, files kept"
+        case .stopped(let reason, let exit, let deleted, let ran):
+            var message = if ran {
+                switch reason {
+                case .annotationRemoved: "capture stopped: annotation removed"
+                case .fileCountChanged: "capture stopped: file count changed, restarting with the new count"
+                case .podGone: "capture stopped: Pod deleted or left this node"
+                case .shutdown: "capture stopped: podcap is shutting down, files kept; it resumes when podcap runs again"
+                case .cancelled: "capture killed: podcap was cancelled, files kept; it resumes when podcap runs again"
+                }
+            } else {
+                switch reason {
+                case .annotationRemoved: "pending capture cancelled: annotation removed before tcpdump ever started"
+                case .fileCountChanged: "pending capture restarting with the new file count; tcpdump had not started yet"
+                case .podGone: "pending capture cancelled: Pod deleted or left this node before tcpdump ever started"
+                case .shutdown, .cancelled: "pending capture cancelled: podcap is shutting down; it is retried when podcap runs again"
+                }
             }
             if let stats = exit?.statistics {
                 message += "; \(stats.captured) packets captured, \(stats.droppedByKernel) dropped by kernel"
             }
-            if !deleted.isEmpty { message += "; deleted \(deleted.count) file\(deleted.count == 1 ? "" : "s")" }
+            if !deleted.isEmpty {
+                message += "; deleted \(deleted.count) file\(deleted.count == 1 ? "" : "s")" + (ran ? "" : " of an earlier run")
+            } else if reason.deletesFiles {
+                message += "; no files to delete"
+            }
             let status: StatusChange = switch reason {
             case .annotationRemoved: .remove
-            case .fileCountChanged, .podGone, .shutdown, .cancelled: .keep
+            case .podGone: .keep
+            case .fileCountChanged:
+                .set(statusJSON(state: "restarting", reason: "FileCountChanged", message: message, files: [], maxFiles: nil, time: time))
+            case .shutdown, .cancelled:
+                .set(statusJSON(state: "stopped", reason: ran ? "Shutdown" : "ShutdownPending", message: message,
+                                files: nil, maxFiles: nil, time: time))
             }
             let emits = switch reason {
             case .annotationRemoved, .fileCountChanged: true
@@ -88,20 +118,29 @@ public struct CaptureNotice: Sendable, Equatable {
 
     private static func describe(_ files: [String]) -> String {
         guard let first = files.first, let last = files.last else { return "no files" }
-        return files.count == 1 ? first : "\(files.count) rotated files \(first) … \(last)"
+        return files.count == 1 ? first : "up to \(files.count) rotated files \(first) … \(last)"
     }
 
-    private static func seconds(_ duration: Duration) -> String {
-        let (s, atto) = duration.components
-        return atto == 0 ? "\(s)s" : FixedDecimal.oneDecimal(Double(s) + Double(atto) / 1e18) + "s"
+    private static func fileName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
     }
 
-    /// `{"state":…,"reason":…,"message":…,"files":[…],"time":…}`, keys in a fixed order.
-    static func statusJSON(state: String, reason: String, message: String, files: [String]?, time: String) -> String {
+    private static func existing(_ paths: [String], _ sizeOf: (String) -> Int64?) -> [(path: String, bytes: Int64)] {
+        paths.compactMap { path in sizeOf(path).map { (path, $0) } }
+    }
+
+    /// The one duration format of logs and Events (`Duration.readable`): `2s`, `1.07s`, `1m`.
+    private static func seconds(_ duration: Duration) -> String { duration.readable }
+
+    /// `{"state":…,"reason":…,"message":…,"files":[{"path":…,"bytes":…}],"maxFiles":N,"time":…}`,
+    /// keys in a fixed order; `files` are those that existed when the status was written.
+    static func statusJSON(state: String, reason: String, message: String, files: [(path: String, bytes: Int64)]?,
+                           maxFiles: Int? = nil, time: String) -> String {
         var out = "{\"state\":\(jsonString(state)),\"reason\":\(jsonString(reason)),\"message\":\(jsonString(message))"
         if let files {
-            out += ",\"files\":[" + files.map(jsonString).joined(separator: ",") + "]"
+            out += ",\"files\":[" + files.map { "{\"path\":\(jsonString($0.path)),\"bytes\":\($0.bytes)}" }.joined(separator: ",") + "]"
         }
+        if let maxFiles { out += ",\"maxFiles\":\(maxFiles)" }
         return out + ",\"time\":\(jsonString(time))}"
     }
 

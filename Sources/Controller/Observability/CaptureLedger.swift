@@ -69,7 +69,7 @@ struct CaptureLedger: Sendable {
             queued.remove(uid)
             running.insert(uid)
             last[uid] = report
-        case .stopped(let reason, _, _):
+        case .stopped(let reason, _, _, _):
             end(report)
             // A changed file count restarts at once; the sighting of the new value is still
             // the start of the next capture's latency.

@@ -1,4 +1,5 @@
 import Actors
+import KubeModel
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -94,17 +95,18 @@ public final class LogReporter: CaptureReporter, Service {
             message = "capture failed"
             metadata["event"] = "failed"
             metadata["reason"] = .string(reason)
-            metadata["retry_in_s"] = .string(Self.seconds(retryIn))
+            metadata["retry_in"] = .string(retryIn.readable)
             metadata["attempt"] = "\(attempt)"
         case .waiting(let reason, let retryIn):
             level = repeatedWait ? .debug : .info
             message = "capture waiting for the Pod"
             metadata["event"] = "waiting"
             metadata["reason"] = .string(reason)
-            metadata["retry_in_s"] = .string(Self.seconds(retryIn))
-        case .stopped(let reason, let exit, let filesDeleted):
+            metadata["retry_in"] = .string(retryIn.readable)
+        case .stopped(let reason, let exit, let filesDeleted, let ran):
             level = .info
-            message = "capture stopped"
+            // A capture whose tcpdump never started was cancelled, not stopped.
+            message = ran ? "capture stopped" : "pending capture cancelled; tcpdump never ran"
             metadata["event"] = "stopped"
             metadata["reason"] = .string(reason.rawValue)
             metadata["files_deleted"] = "\(filesDeleted.count)"
@@ -123,16 +125,5 @@ public final class LogReporter: CaptureReporter, Service {
             metadata["reason"] = .string(rejection.reason)
         }
         logger.log(level: level, message, metadata: metadata)
-    }
-
-    /// A duration as decimal seconds with millisecond precision, e.g. `2.5`.
-    static func seconds(_ duration: Duration) -> String {
-        let millis = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-        let whole = millis / 1000, fraction = millis % 1000
-        guard fraction != 0 else { return "\(whole)" }
-        var digits = String(fraction)
-        digits = String(repeating: "0", count: 3 - digits.count) + digits
-        while digits.hasSuffix("0") { digits.removeLast() }
-        return "\(whole).\(digits)"
     }
 }

@@ -97,7 +97,7 @@ public final class MetricsReporter: CaptureReporter {
                 if attempt > 1 { restarts.increment() }
             case .failed:
                 failed.increment()
-            case .stopped(let reason, let exit, _):
+            case .stopped(let reason, let exit, _, _):
                 counter(&state.stopped, label: PodcapMetricNames.capturesStopped, reason: Self.label(reason)).increment()
                 if let statistics = exit?.statistics {
                     packetsCaptured.increment(by: statistics.captured)

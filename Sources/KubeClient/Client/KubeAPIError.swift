@@ -2,7 +2,10 @@
 public enum KubeAPIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The server answered with a non-2xx status; `status` is its decoded `Status` body when it sent one.
     case http(code: Int, status: APIStatus?, retryAfterSeconds: Int?)
-    /// The request did not reach the server or the connection broke (DNS, TCP, TLS, timeout).
+    /// No connection could be made: nothing listens at the address, or it is not reachable.
+    /// Nothing was sent, so a retry is always safe and costs the server nothing.
+    case unreachable(String)
+    /// The request did not reach the server or the connection broke (DNS, TLS, a reset, timeout).
     case transport(String)
     /// The response body was not the JSON expected.
     case decoding(String)
@@ -21,7 +24,7 @@ public enum KubeAPIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var isRetryable: Bool {
         switch self {
         case .http(let code, _, _): return code == 429 || code >= 500
-        case .transport: return true
+        case .transport, .unreachable: return true
         default: return false
         }
     }
@@ -30,6 +33,7 @@ public enum KubeAPIError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .http(let code, let status, _):
             return "HTTP \(code)" + (status.map { ": \($0.reason ?? "") \($0.message ?? "")" } ?? "")
+        case .unreachable(let s): return "unreachable: \(s)"
         case .transport(let s): return "transport: \(s)"
         case .decoding(let s): return "decoding: \(s)"
         case .configuration(let s): return "configuration: \(s)"

@@ -4,6 +4,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import KubeModel
 import Logging
 import NIOCore
 import Synchronization
@@ -14,8 +15,9 @@ import Synchronization
 /// - The watch resumes from the last seen resourceVersion after any drop; BOOKMARKs only advance it.
 /// - 410 Gone (HTTP status or ERROR event) relists and emits `.resynced` with the full current set.
 /// - 429, 5xx, transport errors, and watches that close within ``Options/minHealthyWatch`` without
-///   events back off exponentially (honouring `Retry-After`); nothing ends the loop but cancellation
-///   or an error thrown by `emit`.
+///   events back off exponentially (honouring `Retry-After`); an unreachable server is probed at a
+///   short capped interval instead (see ``BackoffPolicy``); any success resets the backoff.
+///   Nothing ends the loop but cancellation or an error thrown by `emit`.
 /// - `emit` is awaited for each event, so a slow consumer slows the stream (no buffering here).
 public struct PodListWatcher: PodSource {
     /// Tunables; defaults follow client-go.
@@ -35,11 +37,14 @@ public struct PodListWatcher: PodSource {
         public var namespace: String?
         /// Extra label selector.
         public var labelSelector: String?
+        /// Waits out a retry delay. Tests replace it to see the delays chosen without waiting.
+        public var sleep: @Sendable (Duration) async throws -> Void
 
         public init(
             pageSize: Int = 500, timeoutSeconds: ClosedRange<Int> = 300...600, idleTimeout: Duration = .seconds(300),
             minHealthyWatch: Duration = .seconds(1), backoff: BackoffPolicy = BackoffPolicy(),
-            namespace: String? = nil, labelSelector: String? = nil
+            namespace: String? = nil, labelSelector: String? = nil,
+            sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
         ) {
             self.pageSize = pageSize
             self.timeoutSeconds = timeoutSeconds
@@ -48,6 +53,7 @@ public struct PodListWatcher: PodSource {
             self.backoff = backoff
             self.namespace = namespace
             self.labelSelector = labelSelector
+            self.sleep = sleep
         }
     }
 
@@ -96,7 +102,7 @@ public struct PodListWatcher: PodSource {
     }
 
     public func run(emit: @Sendable (PodEvent) async throws -> Void) async throws {
-        var backoff = Backoff(policy: options.backoff)
+        var backoff = RetryState(backoff: Backoff(policy: options.backoff))
         do {
             var rv = try await listUntilSuccess(emit: emit, backoff: &backoff, relist: false)
             var firstWatch = true
@@ -107,9 +113,13 @@ public struct PodListWatcher: PodSource {
                 let cursor = WatchProgress(resourceVersion: rv)
                 let end: WatchEnd
                 do {
-                    end = try await watchOnce(cursor: cursor, emit: emit)
+                    end = try await watchOnce(cursor: cursor, retry: &backoff, emit: emit)
                     rv = cursor.resourceVersion
                 } catch let error as KubeAPIError {
+                    // A watch that delivered something or stayed open was a success before it broke.
+                    if cursor.resourceVersion != rv || ContinuousClock.now - started >= options.minHealthyWatch {
+                        backoff.succeeded()
+                    }
                     rv = cursor.resourceVersion
                     if Task.isCancelled { return }
                     if error.httpCode == 410 {
@@ -126,15 +136,17 @@ public struct PodListWatcher: PodSource {
                     rv = try await listUntilSuccess(emit: emit, backoff: &backoff, relist: true)
                 case .closed(let events):
                     if events == 0 && ContinuousClock.now - started < options.minHealthyWatch {
-                        try await fail(.transport("watch closed after less than \(options.minHealthyWatch) with no events"),
+                        try await fail(.transport("watch closed after less than \(options.minHealthyWatch.readable) with no events"),
                                        backoff: &backoff)
+                    } else {
+                        backoff.succeeded()
                     }
                 case .idle:
                     status.record(.stall) { $0.stalls += 1 }
                     logger.warning("watch stalled; resuming", metadata: ["resourceVersion": "\(rv)"])
                 case .decodeError:
                     // A corrupt stream may be a broken proxy; back off so it cannot become a hot loop.
-                    try await sleep(backoff.nextDelay())
+                    try await options.sleep(backoff.backoff.nextDelay(after: .answered(retryAfter: nil)))
                 }
             }
         } catch let failure as EmitFailure {
@@ -144,32 +156,69 @@ public struct PodListWatcher: PodSource {
         }
     }
 
-    private func fail(_ error: KubeAPIError, backoff: inout Backoff) async throws {
-        status.record(.failure(error.description)) { $0.failures += 1 }
-        var retryAfter: Duration?
-        if case .http(_, _, let seconds?) = error { retryAfter = .seconds(seconds) }
-        let delay = backoff.nextDelay(retryAfter: retryAfter)
-        logger.warning("pod list/watch failed; retrying", metadata: [
-            "error": "\(error)", "delay": "\(delay)",
-        ])
-        status.record(.backoff(delay)) { _ in }
-        try await sleep(delay)
+    /// The backoff and what the log says about a run of failures.
+    struct RetryState {
+        var backoff: Backoff
+        /// When the current run of failures began; `nil` while requests succeed.
+        var failingSince: ContinuousClock.Instant?
+        var failures = 0
+        /// The last failure was `.unreachable`: repeats of it are logged at debug only.
+        var unreachable = false
+
+        /// The server answered a request with success (a list, a watch stream opened); logs the
+        /// recovery when requests were failing. Only ``succeeded()`` resets answered failures'
+        /// backoff, so a server that opens watches and closes them at once still backs off.
+        mutating func answered(logger: Logger) {
+            // After a single failure its warning says enough; after a run of them, say it ended.
+            if let since = failingSince, failures > 1 {
+                logger.info("API server answering again", metadata: [
+                    "failed_for": "\((ContinuousClock.now - since).readable)", "failures": "\(failures)",
+                ])
+            }
+            backoff.reachable()
+            failingSince = nil
+            failures = 0
+            unreachable = false
+        }
+
+        /// A request did its job (a list, a watch that delivered or stayed open): the next
+        /// failure starts from the initial delay.
+        mutating func succeeded() { backoff.succeeded() }
     }
 
-    private func sleep(_ delay: Duration) async throws {
-        try await Task.sleep(for: delay)
+    private func fail(_ error: KubeAPIError, backoff retry: inout RetryState) async throws {
+        status.record(.failure(error.description)) { $0.failures += 1 }
+        let failure: Backoff.Failure
+        switch error {
+        case .unreachable: failure = .unreachable
+        case .http(_, _, let seconds?): failure = .answered(retryAfter: .seconds(seconds))
+        default: failure = .answered(retryAfter: nil)
+        }
+        let delay = retry.backoff.nextDelay(after: failure)
+        if retry.failingSince == nil { retry.failingSince = .now }
+        retry.failures += 1
+        // While the server is down every probe fails the same way: say it once, not 2.5 times a second.
+        let repeated = failure == .unreachable && retry.unreachable
+        retry.unreachable = failure == .unreachable
+        logger.log(level: repeated ? .debug : .warning, "pod list/watch failed; retrying", metadata: [
+            "error": "\(error)", "delay": "\(delay.readable)", "failures": "\(retry.failures)",
+        ])
+        status.record(.backoff(delay)) { _ in }
+        try await options.sleep(delay)
     }
 
     // MARK: list
 
     /// Lists until it succeeds, emits `.resynced`, and returns the list's resourceVersion.
     private func listUntilSuccess(
-        emit: @Sendable (PodEvent) async throws -> Void, backoff: inout Backoff, relist: Bool
+        emit: @Sendable (PodEvent) async throws -> Void, backoff: inout RetryState, relist: Bool
     ) async throws -> String {
         while true {
             try Task.checkCancellation()
             do {
                 let (pods, rv) = try await listAll()
+                backoff.answered(logger: logger)
+                backoff.succeeded()
                 status.record(.listed(pods: pods.count, relist: relist)) {
                     $0.lists += 1
                     if relist { $0.relists += 1 }
@@ -221,7 +270,7 @@ public struct PodListWatcher: PodSource {
     // MARK: watch
 
     private func watchOnce(
-        cursor: WatchProgress, emit: @Sendable (PodEvent) async throws -> Void
+        cursor: WatchProgress, retry: inout RetryState, emit: @Sendable (PodEvent) async throws -> Void
     ) async throws -> WatchEnd {
         let timeout = Int.random(in: options.timeoutSeconds)
         var query = selectors
@@ -231,6 +280,7 @@ public struct PodListWatcher: PodSource {
         ]
         // The client-side deadline is a backstop beyond the server's own timeout.
         let response = try await client.openStream(path: path, query: query, deadline: .seconds(timeout + 60))
+        retry.answered(logger: logger)
         let idle = options.idleTimeout
         return try await withoutActuallyEscaping(emit) { emit in
             try await withThrowingTaskGroup(of: WatchEnd.self) { group in

@@ -61,17 +61,38 @@ public struct CaptureDirectory: Sendable, Hashable {
         return names.sorted()
     }
 
+    /// Names of the regular files in the directory that `plan` owns: the ring of any run
+    /// (every ring size up to N) and the segments kept from earlier runs. Exact by grammar:
+    /// the base must equal the plan's and the suffix be one tcpdump gives a ring of at most N
+    /// files, so Pod `a` never matches Pod `a.pcap1`'s files, and symlinks or directories that
+    /// imitate our names are never returned.
+    public func ownedNames(of plan: CapturePlan) throws(CaptureDirectoryError) -> [CaptureFileName] {
+        try captureFileNames().compactMap { name in
+            guard let parsed = CaptureFileName(name), Self.owns(plan, parsed),
+                  CaptureFiles.size(of: path + "/" + name) != nil else { return nil }
+            return parsed
+        }
+    }
+
+    static func owns(_ plan: CapturePlan, _ name: CaptureFileName) -> Bool {
+        name.base == plan.baseName && plan.ownsRingSuffix(name.suffix)
+    }
+
     /// Paths of regular files podcap could have created that belong to none of `desired`.
     ///
-    /// A file of a desired Pod but outside its current rotation (`capture-a.pcap5` while N is
+    /// A file of a desired Pod outside any ring it could write (`capture-a.pcap5` while N is
     /// now 3) is stale too. Plans for another directory are ignored.
     public func staleFiles(desired: [CapturePlan]) throws(CaptureDirectoryError) -> [String] {
-        var keep = Set<String>()
+        var byBase: [String: CapturePlan] = [:]
         for plan in desired where CaptureDirectory(path: plan.settings.directory).path == path {
-            keep.formUnion(plan.fileNames)
+            byBase[plan.baseName] = plan
         }
         return try captureFileNames()
-            .filter { !keep.contains($0) }
+            .filter { name in
+                guard let parsed = CaptureFileName(name) else { return false }
+                guard let plan = byBase[parsed.base] else { return true }
+                return !Self.owns(plan, parsed)
+            }
             .map { path + "/" + $0 }
             .filter { CaptureFiles.size(of: $0) != nil }
     }
@@ -79,6 +100,11 @@ public struct CaptureDirectory: Sendable, Hashable {
     /// Deletes `staleFiles(desired:)`, returning the removed paths.
     public func removeStaleFiles(desired: [CapturePlan]) throws(CaptureDirectoryError) -> [String] {
         CaptureFiles.remove(try staleFiles(desired: desired))
+    }
+
+    /// Deletes every file `plan` owns (`ownedNames(of:)`), returning the removed paths.
+    public func removeOwnedFiles(of plan: CapturePlan) throws(CaptureDirectoryError) -> [String] {
+        CaptureFiles.remove(try ownedNames(of: plan).map { path + "/" + $0.fileName })
     }
 
     /// Bytes currently on disk for `plan` (sum over its existing files).

@@ -1,19 +1,44 @@
 /// The grammar of the names podcap can have created in the capture directory.
 ///
 /// `capture-<pod>.pcap[digits]` or `capture-<namespace>_<pod>.pcap[digits]`, where `<pod>` is a
-/// DNS subdomain (`[a-z0-9.-]`) and `<namespace>` a DNS label (`[a-z0-9-]`). Reconciliation
-/// only ever deletes names that parse, so an operator's `notes.txt` (or `capture-x.pcap.bak`)
-/// in the directory is never touched.
+/// DNS subdomain (`[a-z0-9.-]`) and `<namespace>` a DNS label (`[a-z0-9-]`), optionally followed
+/// by `.<segment>` (a file kept from an earlier run of the capture, `CapturePlan.segmentName`).
+/// Reconciliation only ever deletes names that parse, so an operator's `notes.txt` (or
+/// `capture-x.pcap.bak`, `capture-x.pcap0.tmp`) in the directory is never touched.
 public struct CaptureFileName: Sendable, Hashable {
     /// Set for the namespaced layout.
     public var namespace: String?
     public var pod: String
     /// The rotation suffix tcpdump appended (`""` for a single file).
     public var suffix: String
+    /// The run number of a file kept from an earlier run; `nil` for the running ring's names.
+    public var segment: Int?
+
+    /// The `-w` base this name derives from: `capture-<pod>.pcap` (or the namespaced form).
+    public var base: String {
+        "capture-" + (namespace.map { $0 + "_" } ?? "") + pod + ".pcap"
+    }
+
+    /// The ring file name without the segment: what tcpdump called the file when it wrote it.
+    public var ringName: String { base + suffix }
+
+    /// The file name this was parsed from.
+    public var fileName: String { ringName + (segment.map { "." + String($0) } ?? "") }
 
     /// Parses a bare file name (no directory); `nil` when podcap cannot have created it.
     public init?(_ name: String) {
-        let bytes = Array(name.utf8)
+        var bytes = Array(name.utf8)
+        // `.<segment>`: a positive decimal without leading zeros. A ring name never ends this
+        // way (its last dot starts `.pcap`), so the split is unambiguous.
+        segment = nil
+        if let dot = bytes.lastIndex(of: UInt8(ascii: ".")), dot + 1 < bytes.count,
+           bytes[(dot + 1)...].allSatisfy(Self.isDigit) {
+            let digits = bytes[(dot + 1)...]
+            guard digits.first != UInt8(ascii: "0"), digits.count <= 9,
+                  let number = Int(String(decoding: digits, as: UTF8.self)) else { return nil }
+            segment = number
+            bytes.removeSubrange(dot...)
+        }
         let prefix = Array("capture-".utf8), ext = Array(".pcap".utf8)
         guard bytes.count > prefix.count + ext.count, bytes.starts(with: prefix) else { return nil }
         // The last `.pcap` ends the Pod part: a Pod may itself be called `a.pcap1`.

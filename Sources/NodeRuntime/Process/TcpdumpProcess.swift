@@ -1,4 +1,5 @@
 import Actors
+import Glibc
 
 /// A running tcpdump, owned by one `CaptureActor`.
 ///
@@ -7,13 +8,15 @@ import Actors
 public struct TcpdumpProcess: CaptureProcess {
     public let pid: Int32
     public let container: CaptureTarget.Container
+    public let files: [String]
     private let commands: AsyncStream<ChildCommand>.Continuation
     private let exit: OneShot<CaptureExit>
 
-    init(pid: Int32, container: CaptureTarget.Container,
+    init(pid: Int32, container: CaptureTarget.Container, files: [String],
          commands: AsyncStream<ChildCommand>.Continuation, exit: OneShot<CaptureExit>) {
         self.pid = pid
         self.container = container
+        self.files = files
         self.commands = commands
         self.exit = exit
     }
@@ -30,6 +33,52 @@ public struct TcpdumpProcess: CaptureProcess {
             // A cancelled stop must still finish promptly: skip the rest of the grace period.
             commands.yield(.kill)
         }
+    }
+
+    /// tcpdump reads its kernel ring until no frame is ready, then blocks in `poll(2)`; seen
+    /// blocked there twice in a row (1 ms apart, the file size unchanged), it has written
+    /// everything the kernel had handed it. Bounded by `limit`; nothing is signalled.
+    public func drain() async {
+        await drain(limit: .milliseconds(250))
+    }
+
+    func drain(limit: Duration) async {
+        let deadline = ContinuousClock.now + limit
+        var idle = 0
+        var last = bytesOnDisk()
+        while ContinuousClock.now < deadline {
+            // No event says when tcpdump has emptied its ring; /proc shows where it waits.
+            try? await Task.sleep(for: .milliseconds(1))
+            let now = bytesOnDisk()
+            idle = Self.isWaitingForPackets(pid: pid) && now == last ? idle + 1 : 0
+            if idle >= 2 { return }
+            last = now
+        }
+    }
+
+    /// `poll`/`ppoll` numbers in `/proc/<pid>/syscall`, which names the system call a blocked
+    /// task is in (`running` when it runs).
+    #if arch(x86_64)
+    static let waitSyscalls: Set<Int> = [7, 271]
+    #elseif arch(arm64)
+    static let waitSyscalls: Set<Int> = [73]
+    #else
+    static let waitSyscalls: Set<Int> = []
+    #endif
+
+    static func isWaitingForPackets(pid: Int32) -> Bool {
+        let fd = open("/proc/\(pid)/syscall", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let n = read(fd, &buffer, buffer.count)
+        guard n > 0 else { return false }
+        let number = buffer[..<n].prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n") }
+        return Int(String(decoding: number, as: UTF8.self)).map(waitSyscalls.contains) ?? false
+    }
+
+    private func bytesOnDisk() -> Int64 {
+        files.reduce(0) { $0 + (CaptureFiles.size(of: $1) ?? 0) }
     }
 
     public func kill() async -> CaptureExit {

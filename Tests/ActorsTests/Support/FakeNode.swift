@@ -54,7 +54,7 @@ final class FakeNode: CaptureRuntime {
             }
             return pid
         }
-        return FakeProcess(pid: pid, container: container, node: self)
+        return FakeProcess(pid: pid, container: container, files: plan.filePaths, node: self)
     }
 
     func removeFiles(of plan: CapturePlan) async -> [String] {
@@ -139,6 +139,7 @@ final class FakeNode: CaptureRuntime {
 struct FakeProcess: CaptureProcess {
     let pid: Int32
     let container: CaptureTarget.Container
+    let files: [String]
     let node: FakeNode
 
     func waitForExit() async -> CaptureExit? { await node.waitForExit(pid: pid) }

@@ -13,8 +13,33 @@ struct CapturePlanTests {
     func argv(n: Int) {
         #expect(Self.plan(n).argv(pid: 4242) == [
             "nsenter", "--target", "4242", "--net", "--",
-            "tcpdump", "-i", "eth0", "-Z", "root", "-U", "-C", "1", "-W", String(n), "-w", "/capture/capture-web-1.pcap",
+            "tcpdump", "-i", "eth0", "-Z", "root", "-U", "--immediate-mode", "-B", "16384", "-C", "1", "-W", String(n),
+            "-w", "/capture/capture-web-1.pcap",
         ])
+    }
+
+    @Test("a restarted run writes a smaller ring: -W is the ring size, the -w base is the same")
+    func argvRingSize() {
+        let argv = Self.plan(5).argv(pid: 7, ringSize: 3)
+        #expect(argv[argv.firstIndex(of: "-W")! + 1] == "3")
+        #expect(argv.last == "/capture/capture-web-1.pcap")
+        #expect(Self.plan(5).ringPaths(ringSize: 3) == ["/capture/capture-web-1.pcap0", "/capture/capture-web-1.pcap1", "/capture/capture-web-1.pcap2"])
+        #expect(Self.plan(5).ringPaths(ringSize: 1) == ["/capture/capture-web-1.pcap"])
+    }
+
+    /// Every ring size 1…N names its files in one of these ways; nothing else is ours.
+    @Test("ring suffixes owned by a capture of N files", arguments: [
+        (5, "", true), (5, "0", true), (5, "4", true), (5, "5", false), (5, "00", false), (5, "x", false),
+        (1, "", true), (1, "0", false),
+        (11, "9", true), (11, "10", true), (11, "00", true), (11, "11", false), (11, "010", false),
+        (12, "11", true), (100, "99", true), (100, "100", false), (101, "100", true), (101, "000", true),
+        (1000, "999", true), (1000, "0999", false), (3, "-1", false), (3, "+1", false), (3, " 1", false),
+    ])
+    func ownsRingSuffix(n: Int, suffix: String, owned: Bool) {
+        #expect(Self.plan(n).ownsRingSuffix(suffix) == owned)
+        // Exactly the names some `-W k`, k ≤ N, produces.
+        let produced = (1...n).contains { k in CapturePlan.fileNames(base: "b", count: k).contains("b" + suffix) }
+        #expect(produced == owned)
     }
 
     /// tcpdump 4.99 pads the index to the digits of N-1 (none at all for N = 1).

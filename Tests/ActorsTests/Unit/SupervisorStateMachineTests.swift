@@ -202,3 +202,59 @@ extension SupervisorStateMachineTests {
         #expect(starts(actions) == ["uid-default-a"])
     }
 }
+
+/// Issue 13: what a Pod's status says must stay true when a capture ends before it ran.
+extension SupervisorStateMachineTests {
+    func neverRan(_ actions: [Action]) -> [(String, CaptureReport.StopReason)] {
+        actions.compactMap {
+            if case .report(let r) = $0, case .stopped(let reason, nil, [], false) = r.change { (r.pod.name, reason) } else { nil }
+        }
+    }
+
+    @Test mutating func queuedCaptureWhoseAnnotationGoesIsReportedCancelled() {
+        var m = machine(max: 1)
+        var actions: [Action] = []
+        m.podChanged(factory.pod("a", annotation: "3"), into: &actions)
+        m.podChanged(factory.pod("b", annotation: "3"), into: &actions)
+        #expect(m.queuedUIDs == ["uid-default-b"])
+        actions.removeAll()
+        m.podChanged(factory.pod("b"), into: &actions)
+        #expect(neverRan(actions).map(\.0) == ["b"] && neverRan(actions).map(\.1) == [.annotationRemoved],
+                "its status said queued; it must not stay so")
+        #expect(m.queuedUIDs.isEmpty && starts(actions).isEmpty && stops(actions).isEmpty)
+    }
+
+    @Test mutating func annotationRemovedWhileRestartingForANewCountSaysNoCaptureFollows() {
+        var m = machine()
+        var actions: [Action] = []
+        m.podChanged(factory.pod("a", annotation: "3"), into: &actions)
+        m.podChanged(factory.pod("a", annotation: "4"), into: &actions)
+        #expect(stops(actions).map(\.1) == [.fileCountChanged])
+        m.podChanged(factory.pod("a"), into: &actions)
+        actions.removeAll()
+        m.captureFinished(uid: "uid-default-a", generation: 0, into: &actions)
+        #expect(neverRan(actions).map(\.0) == ["a"], "the status said restarting; nothing restarts")
+        #expect(starts(actions).isEmpty)
+        // A plain annotation removal already reported its stop: nothing more when it finishes.
+        m.podChanged(factory.pod("b", annotation: "3"), into: &actions)
+        m.podChanged(factory.pod("b"), into: &actions)
+        actions.removeAll()
+        m.captureFinished(uid: "uid-default-b", generation: 1, into: &actions)
+        #expect(neverRan(actions).isEmpty)
+    }
+
+    @Test mutating func rejectedAnnotationRemovedClearsTheRejection() {
+        var m = machine()
+        var actions: [Action] = []
+        m.podChanged(factory.pod("a", annotation: "abc"), into: &actions)
+        actions.removeAll()
+        m.podChanged(factory.pod("a"), into: &actions)
+        #expect(neverRan(actions).map(\.0) == ["a"])
+        actions.removeAll()
+        m.podChanged(factory.pod("a"), into: &actions)
+        #expect(actions.isEmpty, "said once")
+        // A Pod that never had an annotation reports nothing.
+        m.podChanged(factory.pod("plain"), into: &actions)
+        #expect(actions.isEmpty)
+    }
+}

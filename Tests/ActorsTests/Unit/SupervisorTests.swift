@@ -92,12 +92,42 @@ struct SupervisorTests {
             await rig.executor.idle()
             let files = rig.fake.world.withLock { $0.files }
             #expect(files.keys.sorted() == ["/capture/capture-a.pcap1.pcap0", "/capture/capture-a.pcap1.pcap1"])
-            guard case .stopped(.annotationRemoved, let exit, let deleted) = rig.changes(of: "a").last else {
+            guard case .stopped(.annotationRemoved, let exit, let deleted, _) = rig.changes(of: "a").last else {
                 Issue.record("\(rig.changes(of: "a"))")
                 return
             }
             #expect(exit?.status == .exited(0))
             #expect(deleted == ["/capture/capture-a.pcap0", "/capture/capture-a.pcap1"])
+        }
+    }
+
+    /// Issue 13, item 3: a capture whose tcpdump never started reports that, not a stop.
+    @Test func captureThatNeverRanIsReportedAsNeverRan() async throws {
+        var factory = PodFactory()
+        try await withRig { rig in
+            rig.fake.world.withLock { _ = $0.notReady.insert("uid-default-ghost") }
+            await rig.source.send(.added(factory.pod("ghost", annotation: "2")))
+            await rig.executor.idle()
+            guard case .waiting = rig.changes(of: "ghost").last else { Issue.record("\(rig.changes(of: "ghost"))"); return }
+            await rig.source.send(.modified(factory.pod("ghost")))
+            await rig.executor.idle()
+            guard case .stopped(.annotationRemoved, nil, let deleted, let ran) = rig.changes(of: "ghost").last else {
+                Issue.record("\(rig.changes(of: "ghost"))")
+                return
+            }
+            #expect(!ran && deleted.isEmpty)
+            // One that ran and then crashed did run, even while it is backing off.
+            await rig.source.send(.added(factory.pod("crash", annotation: "2")))
+            await rig.executor.idle()
+            rig.fake.crash(uid: "uid-default-crash")
+            await rig.executor.idle()
+            await rig.source.send(.modified(factory.pod("crash")))
+            await rig.executor.idle()
+            guard case .stopped(.annotationRemoved, nil, _, let crashedRan) = rig.changes(of: "crash").last else {
+                Issue.record("\(rig.changes(of: "crash"))")
+                return
+            }
+            #expect(crashedRan)
         }
     }
 
@@ -110,7 +140,7 @@ struct SupervisorTests {
             await rig.executor.idle()
             #expect(rig.fake.aliveByUID.isEmpty)
             #expect(rig.fake.world.withLock { $0.files.count } == 2)
-            guard case .stopped(.shutdown, _, let deleted) = rig.changes(of: "a").last else { Issue.record("\(rig.changes(of: "a"))"); return }
+            guard case .stopped(.shutdown, _, let deleted, _) = rig.changes(of: "a").last else { Issue.record("\(rig.changes(of: "a"))"); return }
             #expect(deleted.isEmpty)
         }
     }
@@ -143,7 +173,7 @@ struct SupervisorTests {
         try await task.value
         #expect(ContinuousClock.now - started < grace)
         #expect(fake.world.withLock { $0.alive } == 0)
-        let stops = reporter.reports.withLock { $0.compactMap { if case .stopped(let reason, _, _) = $0.change { reason } else { nil } } }
+        let stops = reporter.reports.withLock { $0.compactMap { if case .stopped(let reason, _, _, _) = $0.change { reason } else { nil } } }
         #expect(stops == Array(repeating: .cancelled, count: 5))
         #expect(fake.world.withLock { $0.files.count } == 10, "cancellation keeps files for the next start")
     }

@@ -49,7 +49,7 @@ struct APIEndToEndTests {
                 mark = waiter.mark
                 try await cluster.annotate("web", "5")
                 let stopped = try await waiter.next(since: mark) { $0.pod.name == "web" && { if case .stopped = $0.change { true } else { false } }($0) }
-                guard case .stopped(.fileCountChanged, _, let deleted) = stopped.change else { Issue.record("\(stopped)"); return }
+                guard case .stopped(.fileCountChanged, _, let deleted, _) = stopped.change else { Issue.record("\(stopped)"); return }
                 #expect(deleted == ["/capture/capture-web.pcap0"])
                 _ = try await waiter.waitForStart(of: "web", since: mark)
                 #expect(runtime.alive["web"]?.fileCount == 5)
@@ -109,7 +109,7 @@ struct APIEndToEndTests {
                     if case .stopped = r.change { return r.pod.name == "gone" }
                     return false
                 }
-                #expect({ if case .stopped(.podGone, _, let files) = stopped.change { files.count == 1 } else { false } }())
+                #expect({ if case .stopped(.podGone, _, let files, _) = stopped.change { files.count == 1 } else { false } }())
                 #expect(runtime.files.isEmpty)
             }
         }

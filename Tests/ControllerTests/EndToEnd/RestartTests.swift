@@ -4,6 +4,7 @@ import Foundation
 import KubeClient
 import KubeSim
 import NodeRuntime
+import Pcap
 import PodSandbox
 import TestSupport
 import Testing
@@ -59,7 +60,13 @@ struct RestartTests {
             """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
         let captureDir = directory.path + "/capture"
         let settings = CaptureSettings(directory: captureDir)
-        let keepFiles = CapturePlan(pod: PodRef(namespace: ns, name: "keep", uid: ""), fileCount: 2, settings: settings).filePaths
+        let keepPlan = CapturePlan(pod: PodRef(namespace: ns, name: "keep", uid: ""), fileCount: 2, settings: settings)
+        let keepFiles = keepPlan.filePaths
+        // A restarted capture writes a smaller ring when it kept files of the run before, so
+        // "being written" is: some ring file of the plan exists (not only a kept segment).
+        let keepRingExists = {
+            (try? CaptureDirectory(path: captureDir).ownedNames(of: keepPlan))?.contains { $0.segment == nil } == true
+        }
         let dropFiles = CapturePlan(pod: PodRef(namespace: ns, name: "drop", uid: ""), fileCount: 2, settings: settings).filePaths
         let arguments = ["controller", "--node-name", node, "--kubeconfig", kubeconfig, "--capture-dir", captureDir,
                          "--listen", "127.0.0.1:0", "--grace-period", "3"]
@@ -70,6 +77,12 @@ struct RestartTests {
         try await cluster.eventually(timeout: .seconds(15), "both captures running under the first podcap") {
             reaper.orphans().count == 2 && FileManager.default.fileExists(atPath: keepFiles[0])
                 && FileManager.default.fileExists(atPath: dropFiles[0])
+        }
+        // Packets captured before the crash must survive the restart (issue 8).
+        #expect(try await Traffic.ping(from: pods[1], to: pods[0], count: 1) == 1)
+        #expect(try await Traffic.sendUDP(from: pods[1], to: pods[0], count: 25) == 25)
+        try await cluster.eventually(timeout: .seconds(10), "25 datagrams in keep's file") {
+            ((try? PcapReader.summarize(path: keepFiles[0]))?.protocols.udp ?? 0) >= 25
         }
         let orphaned = reaper.orphans()
         kill(first.processIdentifier, SIGKILL)
@@ -85,9 +98,13 @@ struct RestartTests {
             let now = reaper.orphans()
             return now.count == 1 && Set(now).isDisjoint(with: orphaned)
                 && dropFiles.allSatisfy { !FileManager.default.fileExists(atPath: $0) }
-                && FileManager.default.fileExists(atPath: keepFiles[0])
+                && keepRingExists()
         }
         for pid in orphaned { #expect(kill(pid, 0) != 0 || RealCaptureTests.isAlive(pid) == false) }
+        let kept = try CaptureDirectory(path: captureDir).ownedNames(of: keepPlan).filter { $0.segment != nil }
+        #expect(kept.map(\.fileName) == ["capture-keep.pcap0.1"], "the first run's file is kept as segment 1")
+        let before = try PcapReader.summarize(path: captureDir + "/capture-keep.pcap0.1")
+        #expect(before.protocols.udp >= 25 && !before.truncated, "the packets before the restart are still readable")
 
         // SIGTERM: graceful, exits 0, tcpdump stopped, files kept for the next start.
         let stopping = ContinuousClock.now
@@ -96,7 +113,7 @@ struct RestartTests {
         #expect(second.terminationStatus == 0)
         #expect(ContinuousClock.now - stopping < .seconds(5))
         #expect(reaper.orphans().isEmpty)
-        #expect(FileManager.default.fileExists(atPath: keepFiles[0]), "shutdown keeps the files of a capture still wanted")
+        #expect(keepRingExists(), "shutdown keeps the files of a capture still wanted")
     }
 
     static func launch(_ arguments: [String]) throws -> Process {

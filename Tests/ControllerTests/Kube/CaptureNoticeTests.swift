@@ -30,14 +30,29 @@ struct CaptureNoticeTests {
         let files = ["/capture/capture-web-1.pcap0", "/capture/capture-web-1.pcap1"]
         let n = notice(.started(pid: 42, container: .init(name: "app", containerID: "containerd://a"), files: files, attempt: 1))
         #expect(n.reason == "CaptureStarted" && n.type == .normal)
-        #expect(n.message == "tcpdump started (pid 42, entered from container app), writing 2 rotated files /capture/capture-web-1.pcap0 … /capture/capture-web-1.pcap1")
+        #expect(n.message == "tcpdump started (pid 42, entered from container app), writing up to 2 rotated files /capture/capture-web-1.pcap0 … /capture/capture-web-1.pcap1")
         let s = try status(n)
         #expect(s["state"] as? String == "running")
-        #expect(s["files"] as? [String] == files)
         #expect(s["time"] as? String == "2025-11-27T10:00:00Z")
         let restarted = notice(.started(pid: 43, container: .init(name: "app", containerID: "containerd://a"), files: files, attempt: 3))
         #expect(restarted.message.hasPrefix("tcpdump restarted (attempt 3, pid 43"))
         #expect(try status(restarted)["reason"] as? String == "Restarted")
+    }
+
+    /// Issue 13, item 4: the status lists the files on disk with their sizes, and the limit apart.
+    @Test func statusListsExistingFilesWithSizes() throws {
+        let files = ["/capture/capture-web-1.pcap0.1", "/capture/capture-web-1.pcap0", "/capture/capture-web-1.pcap1",
+                     "/capture/capture-web-1.pcap2", "/capture/capture-web-1.pcap3"]
+        let sizes: [String: Int64] = ["/capture/capture-web-1.pcap0.1": 4096, "/capture/capture-web-1.pcap0": 24]
+        let n = CaptureNotice.of(CaptureReport(pod: Self.pod, change: .started(
+            pid: 7, container: .init(name: "app", containerID: "containerd://a"), files: files, attempt: 2)),
+            now: Self.time, sizeOf: { sizes[$0] })
+        let s = try status(n)
+        let listed = try #require(s["files"] as? [[String: Any]])
+        #expect(listed.map { $0["path"] as? String } == ["/capture/capture-web-1.pcap0.1", "/capture/capture-web-1.pcap0"])
+        #expect(listed.map { $0["bytes"] as? Int } == [4096, 24])
+        #expect(s["maxFiles"] as? Int == 5)
+        #expect(n.message.hasSuffix("writing up to 4 rotated files /capture/capture-web-1.pcap0 … /capture/capture-web-1.pcap3; kept 1 file of earlier runs (capture-web-1.pcap0.1)"))
     }
 
     @Test func failedAndWaitingAreWarnings() throws {
@@ -49,6 +64,15 @@ struct CaptureNoticeTests {
         #expect(waiting.reason == "CaptureFailed" && waiting.type == .warning)
         #expect(waiting.message == "no process of container app; retrying in 1.5s")
         #expect(try status(waiting)["state"] as? String == "waiting")
+        #expect(try status(waiting)["reason"] as? String == "WaitingForContainer", "the Pod exists; its container's process is not found yet")
+    }
+
+    /// Issue 13, item 7: delays as people read them, the same format as the logs.
+    @Test func retryDelaysAreReadable() {
+        let failed = notice(.failed(reason: "tcpdump exited with status 1", retryIn: .nanoseconds(1_065_602_234), attempt: 2))
+        #expect(failed.message == "tcpdump exited with status 1; restarting in 1.07s (attempt 2)")
+        let waiting = notice(.waiting(reason: "no process of container app", retryIn: .seconds(60)))
+        #expect(waiting.message == "no process of container app; retrying in 1m")
     }
 
     @Test func rejectedCarriesTheReason() throws {
@@ -60,16 +84,30 @@ struct CaptureNoticeTests {
         #expect(s["reason"] as? String == "InvalidValue")
     }
 
-    @Test func stopped() {
+    @Test func stopped() throws {
         let stats = CaptureExit(status: .exited(0), statistics: CaptureStatistics(captured: 120, receivedByFilter: 121, droppedByKernel: 1))
-        let removed = notice(.stopped(reason: .annotationRemoved, exit: stats, filesDeleted: ["/capture/capture-web-1.pcap0"]))
+        let removed = notice(.stopped(reason: .annotationRemoved, exit: stats, filesDeleted: ["/capture/capture-web-1.pcap0"], ran: true))
         #expect(removed.reason == "CaptureStopped" && removed.emitsEvent)
         #expect(removed.message == "capture stopped: annotation removed; 120 packets captured, 1 dropped by kernel; deleted 1 file")
         #expect(removed.status == .remove, "the status annotation goes with the capture")
-        let shutdown = notice(.stopped(reason: .shutdown, exit: stats, filesDeleted: []))
-        #expect(!shutdown.emitsEvent && shutdown.status == .keep, "shutdown is not news about the Pod")
-        let gone = notice(.stopped(reason: .podGone, exit: nil, filesDeleted: []))
+        let shutdown = notice(.stopped(reason: .shutdown, exit: stats, filesDeleted: [], ran: true))
+        #expect(!shutdown.emitsEvent, "shutdown is not news about the Pod")
+        #expect(try status(shutdown)["state"] as? String == "stopped", "no longer says running while podcap is away")
+        #expect(shutdown.message.hasPrefix("capture stopped: podcap is shutting down, files kept; it resumes when podcap runs again"))
+        let gone = notice(.stopped(reason: .podGone, exit: nil, filesDeleted: [], ran: true))
         #expect(!gone.emitsEvent && gone.status == .keep, "nothing to write on a Pod that is gone")
+    }
+
+    /// Issue 13, item 3: a capture that never ran is cancelled, not stopped.
+    @Test func cancelledBeforeItRan() throws {
+        let pending = notice(.stopped(reason: .annotationRemoved, exit: nil, filesDeleted: [], ran: false))
+        #expect(pending.reason == "CaptureStopped" && pending.type == .normal && pending.emitsEvent)
+        #expect(pending.message == "pending capture cancelled: annotation removed before tcpdump ever started; no files to delete")
+        #expect(pending.status == .remove)
+        let earlier = notice(.stopped(reason: .annotationRemoved, exit: nil, filesDeleted: ["/capture/capture-web-1.pcap0.1"], ran: false))
+        #expect(earlier.message == "pending capture cancelled: annotation removed before tcpdump ever started; deleted 1 file of an earlier run")
+        let crashed = notice(.stopped(reason: .annotationRemoved, exit: nil, filesDeleted: [], ran: true))
+        #expect(crashed.message == "capture stopped: annotation removed; no files to delete")
     }
 
     @Test func statusJSONEscapes() throws {

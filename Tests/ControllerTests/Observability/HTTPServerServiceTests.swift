@@ -92,7 +92,7 @@ struct HTTPServerServiceTests {
 
             let stop = CaptureReport(pod: F.pod, change: .stopped(
                 reason: .annotationRemoved, exit: CaptureExit(status: .signaled(15), statistics: F.statistics),
-                filesDeleted: ["/capture/web-1-1.pcap"]))
+                filesDeleted: ["/capture/web-1-1.pcap"], ran: true))
             metrics.report(stop)
             metrics.report(stop) // delivered twice: counted once
             metrics.removeDiskUsage(pod: F.pod)

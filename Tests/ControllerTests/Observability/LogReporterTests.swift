@@ -31,7 +31,7 @@ struct LogReporterTests {
             F.started(attempt: 1),
             CaptureReport(pod: F.pod, change: .failed(reason: "tcpdump exited with status 1", retryIn: .seconds(1), attempt: 1)),
             F.started(attempt: 2),
-            CaptureReport(pod: F.pod, change: .stopped(reason: .annotationRemoved, exit: exit, filesDeleted: ["/capture/a"])),
+            CaptureReport(pod: F.pod, change: .stopped(reason: .annotationRemoved, exit: exit, filesDeleted: ["/capture/a"], ran: true)),
             CaptureReport(pod: F.other, change: .rejected(.invalidValue("abc", maxFiles: 100))),
         ]
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -53,7 +53,7 @@ struct LogReporterTests {
         #expect(json.map { $0["event"] as? String }
                 == ["queued", "waiting", "waiting", "started", "failed", "started", "stopped", "rejected"])
         #expect(json[0]["position"] as? String == "2")
-        #expect(json[1]["retry_in_s"] as? String == "1.5")
+        #expect(json[1]["retry_in"] as? String == "1.5s")
         #expect(json[3]["container"] as? String == "app")
         #expect(json[3]["files"] as? [String] == ["/capture/web-1-1.pcap"])
         #expect(json[5]["message"] as? String == "capture restarted")
@@ -76,7 +76,7 @@ struct LogReporterTests {
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
-        reporter.report(CaptureReport(pod: F.pod, change: .stopped(reason: .shutdown, exit: nil, filesDeleted: [])))
+        reporter.report(CaptureReport(pod: F.pod, change: .stopped(reason: .shutdown, exit: nil, filesDeleted: [], ran: true)))
         #expect(lines.lines.count == 1)
         #expect(reporter.dropped == 0)
     }
@@ -87,10 +87,11 @@ struct LogReporterTests {
         #expect(reporter.dropped == 3)
     }
 
-    @Test func durationsPrintAsDecimalSeconds() {
-        #expect(LogReporter.seconds(.seconds(2)) == "2")
-        #expect(LogReporter.seconds(.milliseconds(1500)) == "1.5")
-        #expect(LogReporter.seconds(.milliseconds(1005)) == "1.005")
-        #expect(LogReporter.seconds(.microseconds(250)) == "0")
+    @Test func retryDelaysUseTheSharedDurationFormat() {
+        let report = CaptureReport(pod: F.pod, change: .failed(reason: "x", retryIn: .nanoseconds(1_065_602_234), attempt: 1))
+        let lines = LineCollector()
+        let logger = Logger(label: "podcap.capture") { label in JSONLogHandler(label: label, metadataProvider: nil, sink: lines.append) }
+        LogReporter(logger: logger).log(report, repeatedWait: false)
+        #expect(lines.lines.first?.contains(#""retry_in":"1.07s""#) == true, "\(lines.lines)")
     }
 }

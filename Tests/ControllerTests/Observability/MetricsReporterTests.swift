@@ -23,7 +23,7 @@ struct MetricsReporterTests {
         #expect(text.value(N.capturesQueued) == 0)
         #expect(text.value(N.capturesRunning) == 2)
 
-        metrics.report(CaptureReport(pod: F.pod, change: .stopped(reason: .podGone, exit: nil, filesDeleted: [])))
+        metrics.report(CaptureReport(pod: F.pod, change: .stopped(reason: .podGone, exit: nil, filesDeleted: [], ran: true)))
         metrics.report(CaptureReport(pod: F.other, change: .rejected(.tooManyFiles("500", maxFiles: 100))))
         text = try scrape(metrics)
         #expect(text.value(N.capturesRunning) == 0)
@@ -36,7 +36,7 @@ struct MetricsReporterTests {
     @Test func aQueuedCaptureThatStopsLeavesTheQueue() throws {
         let metrics = MetricsReporter()
         metrics.report(CaptureReport(pod: F.pod, change: .queued(position: 1)))
-        metrics.report(CaptureReport(pod: F.pod, change: .stopped(reason: .annotationRemoved, exit: nil, filesDeleted: [])))
+        metrics.report(CaptureReport(pod: F.pod, change: .stopped(reason: .annotationRemoved, exit: nil, filesDeleted: [], ran: true)))
         let text = try scrape(metrics)
         #expect(text.value(N.capturesQueued) == 0)
         #expect(text.value(N.capturesRunning) == 0)
@@ -81,7 +81,7 @@ struct MetricsReporterTests {
         metrics.report(F.started(attempt: 1, at: t0 + .seconds(2)))
         // The value changes: seen while the old capture runs, which then stops for the new one.
         metrics.annotationSeen(uid: F.pod.uid, at: t0 + .seconds(10))
-        metrics.report(CaptureReport(pod: F.pod, change: .stopped(reason: .fileCountChanged, exit: nil, filesDeleted: []),
+        metrics.report(CaptureReport(pod: F.pod, change: .stopped(reason: .fileCountChanged, exit: nil, filesDeleted: [], ran: true),
                                      at: t0 + .seconds(10)))
         metrics.report(F.started(attempt: 1, at: t0 + .seconds(11)))
         let text = try scrape(metrics)
@@ -121,7 +121,7 @@ struct MetricsReporterTests {
                     let pod = PodRef(namespace: "ns", name: "p\(index)", uid: "u\(index)")
                     metrics.report(F.started(pod, attempt: 1))
                     if index.isMultiple(of: 2) {
-                        metrics.report(CaptureReport(pod: pod, change: .stopped(reason: .shutdown, exit: nil, filesDeleted: [])))
+                        metrics.report(CaptureReport(pod: pod, change: .stopped(reason: .shutdown, exit: nil, filesDeleted: [], ran: true)))
                     }
                 }
             }

@@ -30,7 +30,7 @@ final class InMemoryRuntime: CaptureRuntime {
             s.files.insert(plan.filePaths[0])
             return s.next
         }
-        return InMemoryProcess(pid: pid, container: container, runtime: self)
+        return InMemoryProcess(pid: pid, container: container, files: plan.filePaths, runtime: self)
     }
 
     func removeFiles(of plan: CapturePlan) async -> [String] {
@@ -78,6 +78,7 @@ final class InMemoryRuntime: CaptureRuntime {
 struct InMemoryProcess: CaptureProcess {
     let pid: Int32
     let container: CaptureTarget.Container
+    let files: [String]
     let runtime: InMemoryRuntime
 
     func waitForExit() async -> CaptureExit? { await runtime.wait(pid) }

@@ -1,0 +1,62 @@
+import Actors
+import KubeClient
+import Logging
+import Synchronization
+
+/// A `PodSource` wrapper that, on the first list, removes `tcpdump.antrea.io/status` from every
+/// Pod of this Node that no longer asks for a capture (annotation removed while podcap was down,
+/// or the Pod is terminating): a status an earlier run wrote and no capture of this run stands
+/// behind. A Pod that still asks gets a fresh status from the Supervisor's first report (queued,
+/// started, rejected, …), which replaces the old one. After the first list the Supervisor's own
+/// reports keep the status true.
+///
+/// It runs before the Supervisor sees the list and enqueues into the same `KubeReporter` queue
+/// as the reports, so a removal and a later report about the same Pod stay in order.
+public struct StaleStatusSweeper: PodSource {
+    let upstream: any PodSource
+    let nodeName: String
+    let maxFiles: Int
+    let clear: @Sendable (PodRef) -> Void
+    let logger: Logger
+
+    /// - Parameter clear: removes the status of one Pod (`KubeReporter.clearStatus(of:)`).
+    public init(upstream: any PodSource, nodeName: String, maxFiles: Int, logger: Logger = Logger(label: "podcap.startup"),
+                clear: @escaping @Sendable (PodRef) -> Void) {
+        self.upstream = upstream
+        self.nodeName = nodeName
+        self.maxFiles = maxFiles
+        self.clear = clear
+        self.logger = logger
+    }
+
+    public func run(emit: @Sendable (PodEvent) async throws -> Void) async throws {
+        let firstList = Swept()
+        try await upstream.run { event in
+            if case .resynced(let pods) = event, firstList.claim() {
+                let stale = staleAtStart(pods)
+                if !stale.isEmpty {
+                    logger.notice("removing \(CaptureNotice.statusAnnotation) left by a previous run from Pods that no longer ask for a capture",
+                                  metadata: ["pods": "\(stale.map(\.description).joined(separator: ", "))"])
+                }
+                for pod in stale { clear(pod) }
+            }
+            try await emit(event)
+        }
+    }
+
+    /// Pods of the first list whose status no capture of this run stands behind.
+    func staleAtStart(_ pods: [Pod]) -> [PodRef] {
+        pods.compactMap { pod in
+            guard pod.spec.nodeName == nodeName, pod.metadata.annotations[CaptureNotice.statusAnnotation] != nil else { return nil }
+            let request = CaptureRequest.parse(annotations: pod.metadata.annotations, maxFiles: maxFiles)
+            if case .none = request { return PodRef(pod) }
+            return pod.metadata.deletionTimestamp != nil ? PodRef(pod) : nil
+        }
+    }
+}
+
+/// Once-only flag; the start-up sweep runs on the first list only.
+private final class Swept: Sendable {
+    private let done = Mutex(false)
+    func claim() -> Bool { done.withLock { was in defer { was = true }; return !was } }
+}
