@@ -168,7 +168,10 @@ struct TcpdumpRuntimeTests {
                 #expect(statistics.droppedByKernel == 0)
                 #expect(summary.protocols.udp == 305)
                 #expect(UInt64(summary.packets) == statistics.captured)
-                #expect(statistics.captured == statistics.receivedByFilter, "nothing left unread in the kernel ring")
+                // Every datagram sent before the stop is in the file (a drain judged by the file
+                // size alone left 59 of 301 unread on a loaded machine). A stray link-local packet
+                // (IPv6 router solicitation, MLD) may still arrive between the drain and the signal.
+                #expect(statistics.captured + 2 >= statistics.receivedByFilter, "nothing left unread in the kernel ring")
             }
         }
     }
