@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import NodeRuntime
 import PodSandbox
 
 /// tcpdump's own signal → exit time in a sandbox Pod's network namespace, without podcap: the
@@ -33,38 +34,11 @@ enum ExitFloorBench {
 
     /// Spawns `argv` with stderr on a pipe (stdout to /dev/null); returns the PID and the read end.
     private static func spawn(_ argv: [String]) throws -> (pid_t, Int32) {
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw BenchError("pipe failed") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
-        posix_spawn_file_actions_addclose(&actions, fds[0])
-        posix_spawn_file_actions_addclose(&actions, fds[1])
-        let cArgs = argv.map { strdup($0) } + [nil]
-        defer { cArgs.forEach { free($0) } }
-        // The caller's threads block signals (NIO, Dispatch); the child must start with none
-        // blocked and default dispositions, or a SIGTERM would never reach it.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for number in [SIGTERM, SIGINT, SIGPIPE, SIGCHLD] { sigaddset(&defaults, number) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, &attributes, cArgs, environ)
-        close(fds[1])
-        guard rc == 0 else {
-            close(fds[0])
-            throw BenchError("spawn \(argv[0]): \(String(cString: strerror(rc)))")
+        do {
+            return try PipedSpawn.spawn(argv, piping: .standardError)
+        } catch {
+            throw BenchError("spawn \(error)")
         }
-        return (pid, fds[0])
     }
 
     private static func waitForListening(_ fd: Int32, pid: pid_t) throws {
