@@ -12,22 +12,10 @@ import sys
 from typing import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from selftest_harness import run_cases  # noqa: E402
+from selftest_harness import replace, run_cases  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LINTER = os.path.join(REPO, "scripts", "lint-dockerfile.py")
-
-
-def replace(old: str, new: str, path: str = "Dockerfile") -> Callable[[str], None]:
-    def mutate(root: str) -> None:
-        full = os.path.join(root, path)
-        with open(full, encoding="utf-8") as handle:
-            text = handle.read()
-        if old not in text:
-            raise AssertionError(f"test is stale: {old!r} not in {path}")
-        with open(full, "w", encoding="utf-8") as handle:
-            handle.write(text.replace(old, new, 1))
-    return mutate
 
 
 def add_source(text: str) -> Callable[[str], None]:

@@ -18,6 +18,9 @@ from typing import Any, Callable
 
 import yaml
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from selftest_harness import Verdicts  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHECKER = os.path.join(REPO, "scripts", "policy-check.py")
 DAEMONSET = os.path.join(REPO, "deploy", "daemonset.yaml")
@@ -117,16 +120,7 @@ def run_checker(docs_by_file: dict[str, Docs], workdir: str) -> tuple[int, str]:
 
 def main() -> int:
     daemonset, test_pod = load(DAEMONSET), load(TEST_POD)
-    passed = failed = 0
-
-    def verdict(name: str, ok: bool, detail: str) -> None:
-        nonlocal passed, failed
-        if ok:
-            passed += 1
-            print(f"ok   {name}")
-        else:
-            failed += 1
-            print(f"FAIL {name}\n{detail}")
+    verdict = Verdicts()
 
     with tempfile.TemporaryDirectory() as workdir:
         code, out = run_checker({"daemonset.yaml": daemonset, "test-pod.yaml": test_pod}, workdir)
@@ -165,8 +159,7 @@ def main() -> int:
         verdict("rejects: duplicate YAML key", result.returncode == 2 and "duplicate key" in result.stderr,
                 result.stderr)
 
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return verdict.finish()
 
 
 if __name__ == "__main__":

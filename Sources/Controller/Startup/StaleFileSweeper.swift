@@ -2,7 +2,6 @@ import Actors
 import KubeClient
 import Logging
 import NodeRuntime
-import Synchronization
 
 /// A `PodSource` wrapper that, on the first full list, deletes capture files no desired capture
 /// owns: what a crashed or killed previous run left behind.
@@ -26,13 +25,7 @@ public struct StaleFileSweeper: PodSource {
     }
 
     public func run(emit: @Sendable (PodEvent) async throws -> Void) async throws {
-        let swept = Swept()
-        try await upstream.run { event in
-            if case .resynced(let pods) = event, swept.claim() {
-                sweep(pods)
-            }
-            try await emit(event)
-        }
+        try await runWithFirstList(upstream, emit: emit) { pods in sweep(pods) }
     }
 
     /// The plans of every Pod on this node whose annotation is valid.
@@ -58,10 +51,4 @@ public struct StaleFileSweeper: PodSource {
             logger.error("cannot sweep stale capture files: \(error)")
         }
     }
-}
-
-/// Once-only flag; the sweep runs on the first list only.
-private final class Swept: Sendable {
-    private let done = Mutex(false)
-    func claim() -> Bool { done.withLock { was in defer { was = true }; return !was } }
 }

@@ -1,7 +1,6 @@
 import Actors
 import KubeClient
 import Logging
-import Synchronization
 
 /// A `PodSource` wrapper that, on the first list, removes `tcpdump.antrea.io/status` from every
 /// Pod of this Node that no longer asks for a capture (annotation removed while podcap was down,
@@ -30,17 +29,13 @@ public struct StaleStatusSweeper: PodSource {
     }
 
     public func run(emit: @Sendable (PodEvent) async throws -> Void) async throws {
-        let firstList = Swept()
-        try await upstream.run { event in
-            if case .resynced(let pods) = event, firstList.claim() {
-                let stale = staleAtStart(pods)
-                if !stale.isEmpty {
-                    logger.notice("removing \(CaptureNotice.statusAnnotation) left by a previous run from Pods that no longer ask for a capture",
-                                  metadata: ["pods": "\(stale.map(\.description).joined(separator: ", "))"])
-                }
-                for pod in stale { clear(pod) }
+        try await runWithFirstList(upstream, emit: emit) { pods in
+            let stale = staleAtStart(pods)
+            if !stale.isEmpty {
+                logger.notice("removing \(CaptureNotice.statusAnnotation) left by a previous run from Pods that no longer ask for a capture",
+                              metadata: ["pods": "\(stale.map(\.description).joined(separator: ", "))"])
             }
-            try await emit(event)
+            for pod in stale { clear(pod) }
         }
     }
 
@@ -53,10 +48,4 @@ public struct StaleStatusSweeper: PodSource {
             return pod.metadata.deletionTimestamp != nil ? PodRef(pod) : nil
         }
     }
-}
-
-/// Once-only flag; the start-up sweep runs on the first list only.
-private final class Swept: Sendable {
-    private let done = Mutex(false)
-    func claim() -> Bool { done.withLock { was in defer { was = true }; return !was } }
 }
