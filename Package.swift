@@ -40,6 +40,8 @@ let package = Package(
             name: "CLibYAML",
             providers: [.apt(["libyaml-dev"])]
         ),
+        // pidfd_open(2) from glibc: watching a container's main process for `stop-on`.
+        .systemLibrary(name: "CPidfd"),
         .target(
             name: "YAML",
             dependencies: ["CLibYAML"],
@@ -48,6 +50,13 @@ let package = Package(
         ),
         .target(
             name: "Pcap",
+            dependencies: ["CPcap"],
+            swiftSettings: strict
+        ),
+        // The option annotations (filter, snaplen, interface, duration, packets, stop-on): parsed
+        // and checked, the filter compiled by libpcap, before anything starts.
+        .target(
+            name: "CaptureOptions",
             dependencies: ["CPcap"],
             swiftSettings: strict
         ),
@@ -87,6 +96,7 @@ let package = Package(
             name: "Actors",
             dependencies: [
                 "KubeModel",
+                "CaptureOptions",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -97,6 +107,8 @@ let package = Package(
             name: "NodeRuntime",
             dependencies: [
                 "Actors",
+                "CaptureOptions",
+                "CPidfd",
                 "KubeClient",
                 "Pcap",
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -108,6 +120,7 @@ let package = Package(
             name: "Controller",
             dependencies: [
                 "Actors",
+                "CaptureOptions",
                 "KubeClient",
                 "NodeRuntime",
                 "Pcap",
@@ -147,6 +160,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "Controller",
+                "CaptureOptions",
                 "KubeSim",
                 "PodSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -155,7 +169,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ActorsTests",
-            dependencies: ["Actors", "KubeModel"],
+            dependencies: ["Actors", "KubeModel", "CaptureOptions"],
             // The simulations run 50,000 checked steps; unoptimised they take minutes, not seconds.
             swiftSettings: strict + [.unsafeFlags(["-O"])]
         ),

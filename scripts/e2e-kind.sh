@@ -106,7 +106,7 @@ wait_until 60 "CaptureStarted event" has_event CaptureStarted
 timing annotate_to_capture_started "$started"
 wait_until 60 "capture files in /capture" have_capture_files
 
-poll_until 30 1 "status annotation state running" status_is running
+poll_until 30 1 "status annotation state capturing" status_is capturing
 log "status annotation: $(k -n "$test_ns" get pod "$test_pod" -o jsonpath='{.metadata.annotations.tcpdump\.antrea\.io/status}')"
 
 # ---- 6. the files hold packets ---------------------------------------------------------------

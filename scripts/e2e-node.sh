@@ -414,8 +414,8 @@ started=$(now_ms)
 k -n "$test_ns" annotate pod "$test_pod" "${annotation}=5"
 poll_until "$TIMEOUT" 0.2 "CaptureStarted Event" has_event CaptureStarted
 timing annotate_to_capture_started_event "$started"
-poll_until 30 0.2 "status annotation state running" status_is running
-timing annotate_to_status_running "$started"
+poll_until 30 0.2 "status annotation state capturing" status_is capturing
+timing annotate_to_status_capturing "$started"
 k -n "$test_ns" describe pod "$test_pod" > "$workdir/describe.txt"
 sed -n '/^Events:/,$p' "$workdir/describe.txt" | grep -q CaptureStarted || die "describe pod shows no CaptureStarted Event"
 k -n "$test_ns" get events --field-selector "involvedObject.name=$test_pod" | grep CaptureStarted \

@@ -1,5 +1,6 @@
 import Actors
 import ArgumentParser
+import CaptureOptions
 import Controller
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -39,6 +40,9 @@ struct ControllerCommand: AsyncParsableCommand {
 
     @Option(help: "Kernel capture buffer per tcpdump in MiB (tcpdump -B); immediate mode needs room for bursts.")
     var bufferSizeMb = 16
+
+    @Option(help: "Longest tcpdump.antrea.io/duration accepted, e.g. 30m, 24h.")
+    var maxDuration = "24h"
 
     @Option(help: "Disk budget for all captures in MB; 0 disables it.")
     var maxDiskMb = 2048
@@ -81,6 +85,9 @@ struct ControllerCommand: AsyncParsableCommand {
         guard maxDiskMb >= 0 else { throw ValidationError("--max-disk-mb must be 0 (no budget) or more, got \(maxDiskMb)") }
         guard gracePeriod >= 0, gracePeriod <= 3600 else { throw ValidationError("--grace-period must be 0…3600 seconds") }
         guard captureDir.hasPrefix("/") else { throw ValidationError("--capture-dir must be an absolute path, got \(captureDir)") }
+        guard let duration = DurationValue.parse(maxDuration), duration >= .seconds(1) else {
+            throw ValidationError("--max-duration must be whole hours, minutes and seconds such as 30m or 24h, got \(maxDuration)")
+        }
     }
 
     func run() async throws {
@@ -101,7 +108,8 @@ struct ControllerCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let settings = CaptureSettings(directory: captureDir, fileSizeMB: fileSizeMb, maxFiles: maxFiles, layout: fileLayout,
-                                       bufferSizeMiB: bufferSizeMb)
+                                       bufferSizeMiB: bufferSizeMb,
+                                       optionLimits: OptionLimits(maxDuration: DurationValue.parse(maxDuration) ?? .seconds(86_400)))
         let configuration = ControllerConfiguration(
             nodeName: node, kube: kube, settings: settings, maxConcurrent: maxConcurrent,
             diskBudgetMB: maxDiskMb == 0 ? nil : maxDiskMb, grace: .milliseconds(Int(gracePeriod * 1000)),

@@ -122,14 +122,17 @@ public struct ContainerStatus: Sendable, Hashable, Codable {
     public var ready: Bool
     public var started: Bool?
     public var state: ContainerState
+    /// How often the kubelet restarted this container; `stop-on: container-restart` watches it.
+    public var restartCount: Int
 
     public init(name: String, containerID: String? = nil, ready: Bool = false, started: Bool? = nil,
-                state: ContainerState = ContainerState()) {
+                state: ContainerState = ContainerState(), restartCount: Int = 0) {
         self.name = name
         self.containerID = containerID
         self.ready = ready
         self.started = started
         self.state = state
+        self.restartCount = restartCount
     }
 
     public init(from decoder: any Decoder) throws {
@@ -139,9 +142,10 @@ public struct ContainerStatus: Sendable, Hashable, Codable {
         ready = try c.decodeIfPresent(Bool.self, forKey: .ready) ?? false
         started = try c.decodeIfPresent(Bool.self, forKey: .started)
         state = try c.decodeIfPresent(ContainerState.self, forKey: .state) ?? ContainerState()
+        restartCount = try c.decodeIfPresent(Int.self, forKey: .restartCount) ?? 0
     }
 
-    private enum CodingKeys: String, CodingKey { case name, containerID, ready, started, state }
+    private enum CodingKeys: String, CodingKey { case name, containerID, ready, started, state, restartCount }
 }
 
 /// `state` of a container: exactly one of the three is normally set.

@@ -1,5 +1,7 @@
 import Actors
+import CaptureOptions
 import Glibc
+import Pcap
 
 /// The production `CaptureRuntime`: finds a Pod's process through `/proc`, runs tcpdump in its
 /// network namespace with `nsenter`, and deletes exactly a plan's files.
@@ -56,6 +58,12 @@ public struct TcpdumpRuntime: CaptureRuntime {
             case .noContainers, .invalidContainerIDs, .notFound: throw .notReady(error.description)
             }
         }
+        // An interface the user named must exist; `/proc/<pid>/net/dev` lists the namespace's.
+        if let interface = plan.options.interface, interface != "any",
+           let available = NetworkInterfaces.names(procRoot: configuration.procRoot, pid: resolved.pid),
+           !available.contains(interface) {
+            throw .rejected(.interfaceNotFound(interface, available: available))
+        }
         // Only now, with a process to enter: a Pod that is not ready yet must not churn files.
         let layout: CaptureSegments.Layout
         do {
@@ -63,9 +71,27 @@ public struct TcpdumpRuntime: CaptureRuntime {
         } catch {
             throw .failed("cannot keep the files of the previous run: \(error)")
         }
-        let argv = plan.argv(pid: resolved.pid, nsenter: binaries.nsenter, tcpdump: binaries.tcpdump, ringSize: layout.ringSize)
-        return try await spawn(argv: argv, container: resolved.container, files: layout.files(of: plan),
-                               readyMarker: "listening on ")
+        let packets = try Self.packetsLeft(plan, kept: layout.kept)
+        // Watch before spawning, so a container that dies while tcpdump starts is not missed.
+        let watch = plan.options.stopOn == .containerRestart ? ContainerExitWatch(resolver.mainProcesses(of: target)) : nil
+        let argv = plan.argv(pid: resolved.pid, nsenter: binaries.nsenter, tcpdump: binaries.tcpdump, ringSize: layout.ringSize,
+                             packets: packets)
+        do {
+            return try await spawn(argv: argv, container: resolved.container, files: layout.files(of: plan),
+                                   readyMarker: "listening on ", containerWatch: watch)
+        } catch {
+            watch?.cancel()
+            throw error
+        }
+    }
+
+    /// `-c` for the next run: the packet option minus the packets the kept files of earlier
+    /// runs already hold, so a restarted capture still stops at the number asked for.
+    static func packetsLeft(_ plan: CapturePlan, kept: [String]) throws(CaptureStartError) -> Int? {
+        guard let wanted = plan.options.packets else { return nil }
+        let have = kept.reduce(0) { $0 + ((try? PcapReader.summarize(path: $1))?.packets ?? 0) }
+        guard have < wanted else { throw .completed(.packetCount(wanted)) }
+        return wanted - have
     }
 
     /// Spawns `argv` (no shell) and supervises it as a capture process.
@@ -76,8 +102,16 @@ public struct TcpdumpRuntime: CaptureRuntime {
     ///   - readyMarker: when given, return only once the child wrote it to stderr (tcpdump's
     ///     `listening on …`), so "started" means capturing; if the child exits first, its
     ///     error is thrown. After `readyTimeout` the process is returned anyway.
+    ///   - containerWatch: for `stop-on`, the Pod's container processes; cancelled once the
+    ///     child has exited.
     public func spawn(argv: [String], container: CaptureTarget.Container, files: [String] = [], readyMarker: String? = nil,
                       readyTimeout: Duration = .seconds(10)) async throws(CaptureStartError) -> TcpdumpProcess {
+        try await spawn(argv: argv, container: container, files: files, readyMarker: readyMarker, readyTimeout: readyTimeout,
+                        containerWatch: nil)
+    }
+
+    func spawn(argv: [String], container: CaptureTarget.Container, files: [String], readyMarker: String?,
+               readyTimeout: Duration = .seconds(10), containerWatch: ContainerExitWatch?) async throws(CaptureStartError) -> TcpdumpProcess {
         guard let executable = argv.first else { throw .failed("empty command") }
         let (stream, commands) = AsyncStream.makeStream(of: ChildCommand.self)
         let spawned = OneShot<Result<Int32, CaptureStartError>>()
@@ -90,11 +124,13 @@ public struct TcpdumpRuntime: CaptureRuntime {
             let outcome = await ChildSupervisor.run(executable: executable, arguments: arguments,
                                                     commands: stream, spawned: spawned, ready: ready)
             commands.finish()
+            containerWatch?.cancel()
             exit.fulfill(TcpdumpOutputParser.exit(status: outcome.status, stderr: outcome.standardError))
         }
         switch await spawned.value {
         case .success(let pid):
-            let process = TcpdumpProcess(pid: pid, container: container, files: files, commands: commands, exit: exit)
+            let process = TcpdumpProcess(pid: pid, container: container, files: files, commands: commands, exit: exit,
+                                         containerWatch: containerWatch)
             guard let ready else { return process }
             switch await Self.readiness(ready, exit: exit, timeout: readyTimeout) {
             case .ready, .timedOut:

@@ -1,3 +1,5 @@
+import CaptureOptions
+
 /// How capture file names are derived from a Pod.
 public enum FileLayout: String, Sendable, Hashable, CaseIterable {
     /// `capture-<pod>.pcap`, as the task specifies; Pods with one name in two namespaces conflict.
@@ -23,15 +25,19 @@ public struct CaptureSettings: Sendable, Hashable {
     /// packets/s for 3 s: 8 MiB dropped 14–51 of 150,000, 16 MiB none. Kernel memory, not
     /// charged to the container.
     public var bufferSizeMiB: Int
+    /// Bounds on option values (`--max-duration`).
+    public var optionLimits: OptionLimits
 
     public init(directory: String = "/capture", fileSizeMB: Int = 1, maxFiles: Int = 100,
-                layout: FileLayout = .flat, interface: String = "eth0", bufferSizeMiB: Int = 16) {
+                layout: FileLayout = .flat, interface: String = "eth0", bufferSizeMiB: Int = 16,
+                optionLimits: OptionLimits = OptionLimits()) {
         self.directory = directory
         self.fileSizeMB = fileSizeMB
         self.maxFiles = maxFiles
         self.layout = layout
         self.interface = interface
         self.bufferSizeMiB = bufferSizeMiB
+        self.optionLimits = optionLimits
     }
 
     /// The file name tcpdump is given with `-w`, without directory.
@@ -48,12 +54,21 @@ public struct CapturePlan: Sendable, Hashable {
     public var pod: PodRef
     public var fileCount: Int
     public var settings: CaptureSettings
+    /// The Pod's option annotations, checked; a change restarts the capture like a new N.
+    public var options: CaptureOptions
 
-    public init(pod: PodRef, fileCount: Int, settings: CaptureSettings) {
+    public init(pod: PodRef, fileCount: Int, settings: CaptureSettings, options: CaptureOptions = CaptureOptions()) {
         self.pod = pod
         self.fileCount = fileCount
         self.settings = settings
+        self.options = options
     }
+
+    /// The request this plan carries out.
+    public var spec: CaptureSpec { CaptureSpec(fileCount: fileCount, options: options) }
+
+    /// The interface tcpdump listens on inside the Pod.
+    public var interface: String { options.interface ?? settings.interface }
 
     /// `capture-<pod>.pcap` (or the namespaced form).
     public var baseName: String { settings.baseName(for: pod) }
@@ -134,12 +149,19 @@ public struct CapturePlan: Sendable, Hashable {
     /// each packet over as it arrives instead of when a kernel ring block fills or times out
     /// (up to ~1 s late otherwise, and lost from the file if tcpdump is stopped in between).
     /// `ringSize`: `-W`, N for a first run, less when files of earlier runs are kept.
-    /// No shell is involved: this is argv.
-    public func argv(pid: Int32, nsenter: String = "nsenter", tcpdump: String = "tcpdump", ringSize: Int? = nil) -> [String] {
-        [
+    /// `packets`: `-c`, the packets still to capture (less than the option after a restart).
+    /// The filter comes last, as one element after `--`: tcpdump's getopt stops there, so no
+    /// filter text can ever be read as an option. No shell is involved: this is argv.
+    public func argv(pid: Int32, nsenter: String = "nsenter", tcpdump: String = "tcpdump", ringSize: Int? = nil,
+                     packets: Int? = nil) -> [String] {
+        var argv = [
             nsenter, "--target", String(pid), "--net", "--",
-            tcpdump, "-i", settings.interface, "-Z", "root", "-U", "--immediate-mode", "-B", String(settings.bufferSizeMiB * 1024),
-            "-C", String(settings.fileSizeMB), "-W", String(ringSize ?? fileCount), "-w", writePath,
+            tcpdump, "-i", interface, "-Z", "root", "-U", "--immediate-mode", "-B", String(settings.bufferSizeMiB * 1024),
         ]
+        if let snaplen = options.snaplen { argv += ["-s", String(snaplen)] }
+        if let count = packets ?? options.packets { argv += ["-c", String(count)] }
+        argv += ["-C", String(settings.fileSizeMB), "-W", String(ringSize ?? fileCount), "-w", writePath]
+        if let filter = options.filter { argv += ["--", filter] }
+        return argv
     }
 }

@@ -1,3 +1,5 @@
+import KubeModel
+
 /// One state change of one capture. Every change goes through `CaptureReporter`, so Kubernetes
 /// Events, the status annotation, metrics and logs all subscribe in one place.
 public struct CaptureReport: Sendable, Hashable {
@@ -5,11 +7,15 @@ public struct CaptureReport: Sendable, Hashable {
     public var change: Change
     /// Monotonic time of the change, for latency metrics.
     public var at: ContinuousClock.Instant
+    /// The request the capture carries out (file count and options), when the change is about
+    /// one; Events and the status annotation show its options.
+    public var spec: CaptureSpec?
 
-    public init(pod: PodRef, change: Change, at: ContinuousClock.Instant = .now) {
+    public init(pod: PodRef, change: Change, at: ContinuousClock.Instant = .now, spec: CaptureSpec? = nil) {
         self.pod = pod
         self.change = change
         self.at = at
+        self.spec = spec
     }
 
     /// What happened.
@@ -32,6 +38,36 @@ public struct CaptureReport: Sendable, Hashable {
         case stopped(reason: StopReason, exit: CaptureExit?, filesDeleted: [String], ran: Bool)
         /// The annotation cannot be honoured; nothing runs.
         case rejected(CaptureRejection)
+        /// The capture ended by itself (`reason`); tcpdump is gone and `files` (oldest first,
+        /// those that exist) are kept until the annotation goes. It is not restarted.
+        case completed(reason: CompletionReason, exit: CaptureExit?, files: [String])
+    }
+
+    /// Why a capture ended by itself.
+    public enum CompletionReason: Sendable, Hashable, CustomStringConvertible {
+        /// `tcpdump.antrea.io/duration` elapsed.
+        case duration(Duration)
+        /// `tcpdump.antrea.io/packets` packets were captured.
+        case packetCount(Int)
+        /// `stop-on: container-restart`: `container` terminated or restarted.
+        case containerRestarted(container: String, detail: String)
+
+        /// A short CamelCase reason, as Kubernetes Events and metrics labels use.
+        public var reason: String {
+            switch self {
+            case .duration: "DurationElapsed"
+            case .packetCount: "PacketCountReached"
+            case .containerRestarted: "ContainerRestarted"
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .duration(let duration): "duration \(duration.readable) elapsed"
+            case .packetCount(let count): "\(count) packet\(count == 1 ? "" : "s") captured"
+            case .containerRestarted(let container, let detail): "container \(container) \(detail)"
+            }
+        }
     }
 
     /// Why a capture was stopped.
@@ -40,6 +76,8 @@ public struct CaptureReport: Sendable, Hashable {
         case annotationRemoved
         /// The annotation now asks for another file count: files deleted, a new capture follows.
         case fileCountChanged
+        /// An option annotation changed: files deleted, a new capture with the new options follows.
+        case optionsChanged
         /// The Pod was deleted, is terminating, or left this node: files deleted.
         case podGone
         /// podcap is shutting down: SIGTERM, files kept for the next start.

@@ -1,3 +1,4 @@
+import CaptureOptions
 import KubeModel
 
 /// The annotation that asks for a capture; its value is the number of rotated files to keep.
@@ -7,21 +8,27 @@ public let captureAnnotation = "tcpdump.antrea.io"
 public enum CaptureRequest: Sendable, Hashable {
     /// No `tcpdump.antrea.io` annotation: nothing to capture.
     case none
-    /// A valid request for `fileCount` rotated files.
-    case capture(fileCount: Int)
+    /// A valid request: the file count and the options, all checked.
+    case capture(CaptureSpec)
     /// The annotation is present but unusable; the reason is shown to the user verbatim.
     case rejected(CaptureRejection)
 
-    /// Parses the annotation value strictly: a plain decimal integer in `1...maxFiles`.
+    /// Parses the annotation value strictly (a plain decimal integer in `1...maxFiles`), then
+    /// the option annotations (`OptionParser`); the first problem found is the rejection.
     ///
     /// Strict on purpose: `" 5"`, `"+5"`, `"5.0"` or `"1e3"` are almost certainly typos, and
     /// silently accepting them would make the controller's behaviour depend on a parser quirk.
-    public static func parse(annotations: [String: String], maxFiles: Int) -> CaptureRequest {
+    public static func parse(annotations: [String: String], maxFiles: Int, limits: OptionLimits = OptionLimits()) -> CaptureRequest {
         guard let raw = annotations[captureAnnotation] else { return .none }
-        return parse(value: raw, maxFiles: maxFiles)
+        let count = parse(value: raw, maxFiles: maxFiles)
+        guard case .capture(let spec) = count else { return count }
+        switch OptionParser.parse(annotations: annotations, limits: limits) {
+        case .success(let options): return .capture(CaptureSpec(fileCount: spec.fileCount, options: options))
+        case .failure(let rejection): return .rejected(.invalidOption(rejection))
+        }
     }
 
-    /// Parses one annotation value; see `parse(annotations:maxFiles:)`.
+    /// Parses the file-count annotation value alone; see `parse(annotations:maxFiles:limits:)`.
     public static func parse(value raw: String, maxFiles: Int) -> CaptureRequest {
         let utf8 = raw.utf8
         guard !utf8.isEmpty else { return .rejected(.invalidValue(raw, maxFiles: maxFiles)) }
@@ -39,7 +46,7 @@ public enum CaptureRequest: Sendable, Hashable {
         }
         if overflow || value > maxFiles { return .rejected(.tooManyFiles(raw, maxFiles: maxFiles)) }
         if value < 1 { return .rejected(.invalidValue(raw, maxFiles: maxFiles)) }
-        return .capture(fileCount: value)
+        return .capture(CaptureSpec(fileCount: value))
     }
 }
 
@@ -51,6 +58,11 @@ public enum CaptureRejection: Error, Sendable, Hashable, CustomStringConvertible
     case fileNameConflict(fileName: String, owner: String)
     /// `fileCount × fileSize` does not fit in what is left of `--max-disk-mb`.
     case diskBudget(requestedMB: Int, remainingMB: Int, budgetMB: Int)
+    /// An option annotation is unknown or has an unusable value.
+    case invalidOption(OptionRejection)
+    /// `tcpdump.antrea.io/interface` names an interface the Pod's network namespace lacks;
+    /// found only once the namespace was entered, so it comes from the capture, not the parser.
+    case interfaceNotFound(String, available: [String])
 
     /// A short CamelCase reason, as Kubernetes Events and metrics labels use.
     public var reason: String {
@@ -59,6 +71,8 @@ public enum CaptureRejection: Error, Sendable, Hashable, CustomStringConvertible
         case .tooManyFiles: "TooManyFiles"
         case .fileNameConflict: "FileNameConflict"
         case .diskBudget: "DiskBudgetExceeded"
+        case .invalidOption(let option): option.reason
+        case .interfaceNotFound: "InterfaceNotFound"
         }
     }
 
@@ -72,21 +86,14 @@ public enum CaptureRejection: Error, Sendable, Hashable, CustomStringConvertible
             "capture file name \(fileName) is already used by Pod \(owner); use --file-layout namespaced to capture both"
         case .diskBudget(let requested, let remaining, let budget):
             "capture needs \(requested) MB but only \(remaining) MB of the \(budget) MB disk budget (--max-disk-mb) is left"
+        case .invalidOption(let option):
+            option.description
+        case .interfaceNotFound(let name, let available):
+            "invalid value \(quoted(name)) for \(OptionAnnotation.interface): no such interface in the Pod's network namespace; it has "
+                + (available.isEmpty ? "none" : available.joined(separator: ", "))
         }
     }
 }
 
 /// Quotes a user value for a message, escaping what would make the message ambiguous.
-func quoted(_ raw: String) -> String {
-    var out = "\""
-    for scalar in raw.unicodeScalars.prefix(64) {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += "\\u{\(String(scalar.value, radix: 16))}"
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    if raw.unicodeScalars.count > 64 { out += "…" }
-    return out + "\""
-}
+func quoted(_ raw: String) -> String { quotedValue(raw) }

@@ -3,7 +3,7 @@ extension CaptureReport.StopReason {
     /// its files; on shutdown or cancellation they stay for the next start to resume.
     public var deletesFiles: Bool {
         switch self {
-        case .annotationRemoved, .fileCountChanged, .podGone: true
+        case .annotationRemoved, .fileCountChanged, .optionsChanged, .podGone: true
         case .shutdown, .cancelled: false
         }
     }

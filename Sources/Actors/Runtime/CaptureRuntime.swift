@@ -42,11 +42,33 @@ public protocol CaptureProcess: Sendable {
     /// before a stop that keeps the files: a signal ends tcpdump's loop without reading the
     /// packets still queued in its kernel ring.
     func drain() async
+    /// For `stop-on: container-restart`: returns the first of the Pod's containers whose
+    /// process exited while this capture ran (seen from the node, before the kubelet reports
+    /// it), or `nil` once the waiting task is cancelled.
+    func containerEnded() async -> ContainerEnd?
+}
+
+/// A container of the captured Pod whose main process exited.
+public struct ContainerEnd: Sendable, Hashable {
+    public var container: String
+    public var detail: String
+    public init(container: String, detail: String) {
+        self.container = container
+        self.detail = detail
+    }
 }
 
 extension CaptureProcess {
     /// Nothing to drain by default.
     public func drain() async {}
+
+    /// No container watch by default: waits until cancelled.
+    public func containerEnded() async -> ContainerEnd? {
+        let (never, keep) = AsyncStream.makeStream(of: Never.self)
+        for await _ in never {}
+        keep.finish()
+        return nil
+    }
 }
 
 /// How a capture process ended, with what tcpdump said about it.
@@ -97,11 +119,18 @@ public enum CaptureStartError: Error, Sendable, Hashable, CustomStringConvertibl
     case notReady(String)
     /// Spawning failed (missing binary, permission); retried with backoff and reported.
     case failed(String)
+    /// An option cannot work in this Pod (the interface does not exist); nothing runs and
+    /// nothing is retried until the annotations change.
+    case rejected(CaptureRejection)
+    /// Nothing is left to capture: the files of earlier runs already hold the packets asked for.
+    case completed(CaptureReport.CompletionReason)
 
     public var description: String {
         switch self {
         case .notReady(let why): "Pod not ready for capture: \(why)"
         case .failed(let why): "cannot start tcpdump: \(why)"
+        case .rejected(let rejection): rejection.description
+        case .completed(let reason): "capture already complete: \(reason)"
         }
     }
 }

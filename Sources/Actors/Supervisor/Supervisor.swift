@@ -57,6 +57,10 @@ public actor Supervisor: Service {
     private var captures: [String: CaptureActor] = [:]
     /// Reused for every input so the event path does not allocate an action array each time.
     private var actions: [SupervisorStateMachine.Action] = []
+    /// Starts the channel refused because it was full (captures resumed as completed take no
+    /// slot, so a first list can start more than `maxConcurrent` at once); taken by `run()`
+    /// after the next job it receives, which is certain to come since the channel was full.
+    private var overflow: [Job] = []
     private var eventError: (any Error)?
     private var eventsSeen = 0
 
@@ -78,7 +82,7 @@ public actor Supervisor: Service {
     /// Throws the event sequence's error, after every capture has stopped.
     public func run() async throws {
         guard case .idle = state else { preconditionFailure("Supervisor.run() called twice") }
-        // Never more than maxConcurrent starts are in flight, so the buffer never refuses one.
+        // At most maxConcurrent captures start at once; more only when completed ones resume (`overflow`).
         let jobs = BoundedChannel<Job>(capacity: configuration.maxConcurrent)
         state = .running(jobs: jobs)
         await withDiscardingTaskGroup { group in
@@ -87,10 +91,16 @@ public actor Supervisor: Service {
                 guard (try? await gracefulShutdown()) != nil else { return }
                 await self.shutdown()
             }
-            while let job = try? await jobs.next() {
-                group.addTask {
-                    await job.actor.run()
-                    await self.captureFinished(uid: job.uid, generation: job.actor.generation)
+            while let next = try? await jobs.next() {
+                for job in [next] + takeOverflow() {
+                    group.addTask {
+                        if await job.actor.run() == .ended {
+                            // Completed: its slot goes to the next capture, its files stay until stopped.
+                            await self.captureEnded(uid: job.uid, generation: job.actor.generation)
+                            await job.actor.awaitRemoval()
+                        }
+                        await self.captureFinished(uid: job.uid, generation: job.actor.generation)
+                    }
                 }
             }
             group.cancelAll()
@@ -112,6 +122,8 @@ public actor Supervisor: Service {
     public var activeUIDs: [String] { machine.activeUIDs }
     /// UIDs waiting for a slot, in start order.
     public var queuedUIDs: [String] { machine.queuedUIDs }
+    /// UIDs of captures that ended by themselves and keep their files.
+    public var endedUIDs: [String] { machine.endedUIDs }
     /// Pod events handled so far.
     public var eventCount: Int { eventsSeen }
 
@@ -147,6 +159,17 @@ public actor Supervisor: Service {
         perform()
     }
 
+    private func takeOverflow() -> [Job] {
+        defer { overflow.removeAll() }
+        return overflow
+    }
+
+    private func captureEnded(uid: String, generation: Int) {
+        actions.removeAll(keepingCapacity: true)
+        machine.captureEnded(uid: uid, generation: generation, into: &actions)
+        perform()
+    }
+
     private func captureFinished(uid: String, generation: Int) {
         if captures[uid]?.generation == generation { captures[uid] = nil }
         actions.removeAll(keepingCapacity: true)
@@ -159,19 +182,22 @@ public actor Supervisor: Service {
     private func perform() {
         for action in actions {
             switch action {
-            case .start(let uid, let generation, let plan, let target):
+            case .start(let uid, let generation, let plan, let target, let completed):
                 let actor = CaptureActor(plan: plan, target: target, generation: generation, runtime: runtime,
                                          reporter: reporter, clock: clock, grace: configuration.grace,
-                                         backoff: configuration.backoff)
+                                         backoff: configuration.backoff, resumesCompleted: completed)
                 captures[uid] = actor
-                guard case .running(let jobs) = state, jobs.tryYield(Job(uid: uid, actor: actor)) else {
+                guard case .running(let jobs) = state else {
                     // Only possible once run() has ended; the capture never started.
                     captures[uid] = nil
                     logger.error("capture could not be started: supervisor not running", metadata: ["pod": "\(plan.pod)"])
                     continue
                 }
+                if !overflow.isEmpty || !jobs.tryYield(Job(uid: uid, actor: actor)) { overflow.append(Job(uid: uid, actor: actor)) }
             case .stop(let uid, let generation, let reason):
                 if let actor = captures[uid], actor.generation == generation { actor.stop(reason) }
+            case .complete(let uid, let generation, let reason):
+                if let actor = captures[uid], actor.generation == generation { actor.complete(reason) }
             case .retarget(let uid, let generation, let target):
                 if let actor = captures[uid], actor.generation == generation { actor.retarget(target) }
             case .report(let report):

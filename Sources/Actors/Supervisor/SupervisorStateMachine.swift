@@ -1,3 +1,4 @@
+import CaptureOptions
 import KubeModel
 
 /// The Supervisor's decisions as a pure value: inputs in, `Action`s out, no I/O.
@@ -9,8 +10,12 @@ import KubeModel
 public struct SupervisorStateMachine: Sendable {
     /// What the caller must do; performed in order.
     public enum Action: Sendable, Hashable {
-        /// Create a `CaptureActor` for `plan` and run it in a slot.
-        case start(uid: String, generation: Int, plan: CapturePlan, target: CaptureTarget)
+        /// Create a `CaptureActor` for `plan` and run it in a slot; `completed`: the capture
+        /// already completed before podcap restarted, so the actor only keeps (and later
+        /// deletes) its files and holds no slot.
+        case start(uid: String, generation: Int, plan: CapturePlan, target: CaptureTarget, completed: Bool)
+        /// `stop-on` fired: end the capture by itself, keeping its files.
+        case complete(uid: String, generation: Int, reason: CaptureReport.CompletionReason)
         /// Ask a running capture to stop; it reports `captureFinished` when done.
         case stop(uid: String, generation: Int, reason: CaptureReport.StopReason)
         /// The Pod's running containers changed; the next (re)start uses the new target.
@@ -28,18 +33,31 @@ public struct SupervisorStateMachine: Sendable {
         var onNode: Bool
         /// The rejection last reported, so a re-sent Pod does not repeat its Event.
         var reported: CaptureRejection?
+        /// The `tcpdump.antrea.io*` annotations `request` was parsed from: parsing (a filter
+        /// is compiled by libpcap) is repeated only when they change.
+        var source: [String: String]
+        /// The containers' restart state, kept only for `stop-on: container-restart`.
+        var status: PodStatus?
+        /// The key of a capture the status annotation says completed, as read when podcap first
+        /// saw the Pod (after a restart): that capture is not run again.
+        var completedKey: String?
     }
 
     /// A capture that holds (or waits for) a slot.
     enum Slot: Sendable {
         case queued(plan: CapturePlan, target: CaptureTarget, ticket: Int)
-        case running(plan: CapturePlan, generation: Int)
-        /// `restarting`: stopped for a file-count change, so the Pod's status says a new capture follows.
-        case stopping(plan: CapturePlan, generation: Int, restarting: Bool)
+        /// `marks`: the containers at start, while `stop-on: container-restart` has not fired.
+        case running(plan: CapturePlan, generation: Int, marks: ContainerMarks?)
+        /// Completed (or rejected once the namespace was entered): no process, so no slot, but
+        /// the files and their claim and disk reservation stay until the annotation goes.
+        case ended(plan: CapturePlan, generation: Int)
+        /// `restarting`: stopped for a new file count or options, so the Pod's status says a new
+        /// capture follows. `active`: it still holds one of the `maxConcurrent` slots.
+        case stopping(plan: CapturePlan, generation: Int, restarting: Bool, active: Bool)
 
         var plan: CapturePlan {
             switch self {
-            case .queued(let plan, _, _), .running(let plan, _), .stopping(let plan, _, _): plan
+            case .queued(let plan, _, _), .running(let plan, _, _), .ended(let plan, _), .stopping(let plan, _, _, _): plan
             }
         }
     }
@@ -94,18 +112,31 @@ public struct SupervisorStateMachine: Sendable {
         // KubeSim issue increasing integers; when two parse, the older one is a stale copy.
         let version = pod.metadata.resourceVersion.flatMap(UInt64.init)
         if let version, let seen = seenVersions[uid], version < seen { return }
-        let request = CaptureRequest.parse(annotations: pod.metadata.annotations, maxFiles: settings.maxFiles)
-        if case .none = request, pods[uid] == nil, slots[uid] == nil {
+        let annotations = pod.metadata.annotations
+        if annotations[captureAnnotation] == nil, pods[uid] == nil, slots[uid] == nil {
             if let version, seenVersions[uid] != nil { seenVersions[uid] = version }
             return
         }
+        let source = Self.captureAnnotations(annotations)
+        let request = if let known = pods[uid], known.source == source {
+            known.request
+        } else {
+            CaptureRequest.parse(annotations: annotations, maxFiles: settings.maxFiles, limits: settings.optionLimits)
+        }
         if let version { seenVersions[uid] = version }
         let onNode = nodeName == nil || pod.spec.nodeName == nodeName
-        var entry = pods[uid] ?? PodEntry(pod: PodRef(pod), request: request, readiness: .notReady(""), onNode: onNode)
+        var entry = pods[uid] ?? PodEntry(pod: PodRef(pod), request: request, readiness: .notReady(""), onNode: onNode,
+                                          source: source, completedKey: annotations[OptionAnnotation.status].flatMap(CompletionMarker.key(inStatus:)))
         entry.pod = PodRef(pod)
         entry.request = request
+        entry.source = source
         entry.readiness = PodReadiness(pod)
         entry.onNode = onNode
+        if case .capture(let spec) = request, spec.options.stopOn == .containerRestart {
+            entry.status = pod.status
+        } else {
+            entry.status = nil
+        }
         if case .none = request, slots[uid] == nil {
             // A rejection is on the Pod's status; with the annotation gone it is no longer true.
             if pods[uid]?.reported != nil {
@@ -140,25 +171,52 @@ public struct SupervisorStateMachine: Sendable {
         for pod in current { podChanged(pod, into: &actions) }
     }
 
-    /// A capture's task returned: its process was reaped and its files handled.
-    public mutating func captureFinished(uid: String, generation: Int, into actions: inout [Action]) {
-        guard let slot = slots[uid] else { return }
-        switch slot {
-        case .running(_, let g), .stopping(_, let g, _):
-            guard g == generation else { return }
-        case .queued:
+    /// A capture ended by itself (completed, or rejected once started): its process is gone and
+    /// its slot is free for the next capture; its files, claim and reservation stay.
+    public mutating func captureEnded(uid: String, generation: Int, into actions: inout [Action]) {
+        switch slots[uid] {
+        case .running(let plan, let g, _) where g == generation:
+            slots[uid] = .ended(plan: plan, generation: g)
+        case .stopping(let plan, let g, let restarting, true) where g == generation:
+            // A stop crossed the completion; the capture finishes that stop without a process.
+            slots[uid] = .stopping(plan: plan, generation: g, restarting: restarting, active: false)
+        default:
             return
         }
-        slots[uid] = nil
         activeCount -= 1
-        release(slot.plan, uid: uid)
         if shuttingDown {
             if activeCount == 0 { actions.append(.finished) }
             return
         }
+        fillSlots(into: &actions)
+    }
+
+    /// A capture's task returned: its process was reaped and its files handled.
+    public mutating func captureFinished(uid: String, generation: Int, into actions: inout [Action]) {
+        guard let slot = slots[uid] else { return }
+        var active = true
+        switch slot {
+        case .running(_, let g, _):
+            guard g == generation else { return }
+        case .stopping(_, let g, _, let a):
+            guard g == generation else { return }
+            active = a
+        case .ended(_, let g):
+            guard g == generation else { return }
+            active = false
+        case .queued:
+            return
+        }
+        slots[uid] = nil
+        if active { activeCount -= 1 }
+        release(slot.plan, uid: uid)
+        if shuttingDown {
+            if activeCount == 0, active { actions.append(.finished) }
+            return
+        }
         // The status says a capture with the new count follows; if the annotation went meanwhile,
         // none will, and the status must say so.
-        if case .stopping(_, _, true) = slot, case .none(.annotationRemoved) = desire(uid), let pod = pods[uid]?.pod {
+        if case .stopping(_, _, true, _) = slot, case .none(.annotationRemoved) = desire(uid), let pod = pods[uid]?.pod {
             actions.append(.report(CaptureReport(pod: pod, change: .stopped(
                 reason: .annotationRemoved, exit: nil, filesDeleted: [], ran: false))))
         }
@@ -178,8 +236,11 @@ public struct SupervisorStateMachine: Sendable {
             case .queued(let plan, _, _):
                 slots[uid] = nil
                 release(plan, uid: uid)
-            case .running(let plan, let generation):
-                slots[uid] = .stopping(plan: plan, generation: generation, restarting: false)
+            case .running(let plan, let generation, _):
+                slots[uid] = .stopping(plan: plan, generation: generation, restarting: false, active: true)
+                actions.append(.stop(uid: uid, generation: generation, reason: .shutdown))
+            case .ended(let plan, let generation):
+                slots[uid] = .stopping(plan: plan, generation: generation, restarting: false, active: false)
                 actions.append(.stop(uid: uid, generation: generation, reason: .shutdown))
             case .stopping:
                 break
@@ -196,8 +257,18 @@ public struct SupervisorStateMachine: Sendable {
     /// UIDs whose capture holds a slot, running or stopping.
     public var activeUIDs: [String] {
         slots.compactMap { uid, slot in
-            if case .queued = slot { return nil }
-            return uid
+            switch slot {
+            case .queued, .ended, .stopping(_, _, _, false): nil
+            case .running, .stopping: uid
+            }
+        }
+    }
+
+    /// UIDs of captures that ended by themselves and keep their files.
+    public var endedUIDs: [String] {
+        slots.compactMap { uid, slot in
+            if case .ended = slot { return uid }
+            return nil
         }
     }
 
@@ -211,7 +282,7 @@ public struct SupervisorStateMachine: Sendable {
 
     /// The plan of the capture running (not stopping) for `uid`.
     public func runningPlan(uid: String) -> CapturePlan? {
-        if case .running(let plan, _) = slots[uid] { return plan }
+        if case .running(let plan, _, _) = slots[uid] { return plan }
         return nil
     }
 
@@ -237,9 +308,9 @@ public struct SupervisorStateMachine: Sendable {
         case .terminating: return .none(.podGone)
         case .notReady, .ready: break
         }
-        guard case .capture(let count) = entry.request else { return .none(.annotationRemoved) }
+        guard case .capture(let spec) = entry.request else { return .none(.annotationRemoved) }
         let target: CaptureTarget? = if case .ready(let t) = entry.readiness { t } else { nil }
-        return .capture(CapturePlan(pod: entry.pod, fileCount: count, settings: settings), target)
+        return .capture(CapturePlan(pod: entry.pod, fileCount: spec.fileCount, settings: settings, options: spec.options), target)
     }
 
     private mutating func reconcile(_ uid: String, into actions: inout [Action]) {
@@ -261,12 +332,23 @@ public struct SupervisorStateMachine: Sendable {
                     reason: reason, exit: nil, filesDeleted: [], ran: false))))
             }
             retryBlocked(into: &actions)
-        case (.none(let reason), .running(let plan, let generation)):
-            slots[uid] = .stopping(plan: plan, generation: generation, restarting: false)
+        case (.none(let reason), .running(let plan, let generation, _)):
+            slots[uid] = .stopping(plan: plan, generation: generation, restarting: false, active: true)
+            actions.append(.stop(uid: uid, generation: generation, reason: reason))
+        case (.none(let reason), .ended(let plan, let generation)):
+            slots[uid] = .stopping(plan: plan, generation: generation, restarting: false, active: false)
             actions.append(.stop(uid: uid, generation: generation, reason: reason))
         case (.none, .stopping):
             break
         case (.capture(let plan, let target), nil):
+            if let key = pods[uid]?.completedKey {
+                // Read once, when podcap first saw the Pod: a later start is a new capture.
+                pods[uid]?.completedKey = nil
+                if key == plan.spec.key {
+                    resumeCompleted(uid, plan: plan, target: target, into: &actions)
+                    return
+                }
+            }
             // Readiness gates admission only: a capture that runs keeps running (and retries
             // by itself) while its container restarts, so a crash loop is captured, not lost.
             guard let target else { return }
@@ -283,12 +365,23 @@ public struct SupervisorStateMachine: Sendable {
                 release(queuedPlan, uid: uid)
                 if let target { admit(uid, plan: plan, target: target, into: &actions) }
             }
-        case (.capture(let plan, let target), .running(let runningPlan, let generation)):
+        case (.capture(let plan, let target), .running(let runningPlan, let generation, let marks)):
             if plan == runningPlan {
                 if let target { actions.append(.retarget(uid: uid, generation: generation, target: target)) }
+                if let marks, let status = pods[uid]?.status, let change = marks.change(to: status) {
+                    slots[uid] = .running(plan: runningPlan, generation: generation, marks: nil)
+                    actions.append(.complete(uid: uid, generation: generation,
+                                             reason: .containerRestarted(container: change.container, detail: change.detail)))
+                }
             } else {
-                slots[uid] = .stopping(plan: runningPlan, generation: generation, restarting: true)
-                actions.append(.stop(uid: uid, generation: generation, reason: .fileCountChanged))
+                slots[uid] = .stopping(plan: runningPlan, generation: generation, restarting: true, active: true)
+                actions.append(.stop(uid: uid, generation: generation, reason: Self.restartReason(from: runningPlan, to: plan)))
+            }
+        case (.capture(let plan, _), .ended(let endedPlan, let generation)):
+            // Completed: kept as it is until the request changes; then its files go first.
+            if plan != endedPlan {
+                slots[uid] = .stopping(plan: endedPlan, generation: generation, restarting: true, active: false)
+                actions.append(.stop(uid: uid, generation: generation, reason: Self.restartReason(from: endedPlan, to: plan)))
             }
         case (.capture, .stopping):
             // The new capture starts once the old one has stopped and its files are gone.
@@ -296,7 +389,46 @@ public struct SupervisorStateMachine: Sendable {
         }
     }
 
+    private static func restartReason(from old: CapturePlan, to new: CapturePlan) -> CaptureReport.StopReason {
+        old.fileCount != new.fileCount ? .fileCountChanged : .optionsChanged
+    }
+
+    /// The `tcpdump.antrea.io` annotations that shape a request (all but podcap's own status).
+    static func captureAnnotations(_ annotations: [String: String]) -> [String: String] {
+        var out: [String: String] = [:]
+        for (key, value) in annotations where key.utf8.starts(with: captureAnnotation.utf8) && key != OptionAnnotation.status {
+            out[key] = value
+        }
+        return out
+    }
+
+    /// A capture that completed before podcap restarted: claim its files and budget again and
+    /// keep them, with an actor that only waits to delete them; it takes no slot.
+    private mutating func resumeCompleted(_ uid: String, plan: CapturePlan, target: CaptureTarget?, into actions: inout [Action]) {
+        guard claimAndReserve(uid, plan: plan, into: &actions) else { return }
+        let generation = nextGeneration
+        nextGeneration += 1
+        slots[uid] = .ended(plan: plan, generation: generation)
+        actions.append(.start(uid: uid, generation: generation, plan: plan,
+                              target: target ?? CaptureTarget(pod: plan.pod, containers: []), completed: true))
+    }
+
     private mutating func admit(_ uid: String, plan: CapturePlan, target: CaptureTarget, into actions: inout [Action]) {
+        guard claimAndReserve(uid, plan: plan, into: &actions) else { return }
+        let ticket = nextTicket
+        nextTicket += 1
+        slots[uid] = .queued(plan: plan, target: target, ticket: ticket)
+        queue.append((uid, ticket))
+        queuedCount += 1
+        if activeCount >= maxConcurrent, let pod = pods[uid]?.pod {
+            actions.append(.report(CaptureReport(pod: pod, change: .queued(position: queuedCount), spec: plan.spec)))
+        }
+        fillSlots(into: &actions)
+    }
+
+    /// Takes the plan's file name and disk reservation, or reports why not and blocks `uid`
+    /// until a capture releases one.
+    private mutating func claimAndReserve(_ uid: String, plan: CapturePlan, into actions: inout [Action]) -> Bool {
         let base = plan.baseName
         if let owner = claims[base], owner != uid {
             if !blocked.contains(uid) { blocked.append(uid) }
@@ -304,28 +436,20 @@ public struct SupervisorStateMachine: Sendable {
             if case .capture = desire(owner), let ownerEntry = pods[owner] {
                 reject(uid, .fileNameConflict(fileName: base, owner: ownerEntry.pod.description), into: &actions)
             }
-            return
+            return false
         }
         if let budget = diskBudgetBytes, reservedBytes + plan.maxBytes > budget {
             if !blocked.contains(uid) { blocked.append(uid) }
             reject(uid, .diskBudget(requestedMB: plan.maxBytes / 1_000_000,
                                     remainingMB: (budget - reservedBytes) / 1_000_000,
                                     budgetMB: budget / 1_000_000), into: &actions)
-            return
+            return false
         }
         removeBlocked(uid)
         claims[base] = uid
         reservedBytes += plan.maxBytes
         pods[uid]?.reported = nil
-        let ticket = nextTicket
-        nextTicket += 1
-        slots[uid] = .queued(plan: plan, target: target, ticket: ticket)
-        queue.append((uid, ticket))
-        queuedCount += 1
-        if activeCount >= maxConcurrent, let pod = pods[uid]?.pod {
-            actions.append(.report(CaptureReport(pod: pod, change: .queued(position: queuedCount))))
-        }
-        fillSlots(into: &actions)
+        return true
     }
 
     private mutating func fillSlots(into actions: inout [Action]) {
@@ -337,9 +461,10 @@ public struct SupervisorStateMachine: Sendable {
             queuedCount -= 1
             let generation = nextGeneration
             nextGeneration += 1
-            slots[item.uid] = .running(plan: plan, generation: generation)
+            let marks = plan.options.stopOn == .containerRestart ? pods[item.uid]?.status.map(ContainerMarks.init) : nil
+            slots[item.uid] = .running(plan: plan, generation: generation, marks: marks)
             activeCount += 1
-            actions.append(.start(uid: item.uid, generation: generation, plan: plan, target: target))
+            actions.append(.start(uid: item.uid, generation: generation, plan: plan, target: target, completed: false))
         }
     }
 

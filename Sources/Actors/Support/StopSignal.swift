@@ -1,21 +1,21 @@
 import Synchronization
 
-/// A one-shot signal carrying the reason a capture must stop; any number of waiters.
-final class StopSignal: Sendable {
+/// A one-shot signal carrying the reason a capture must stop (or complete); any number of waiters.
+final class StopSignal<Reason: Sendable>: Sendable {
     private struct State {
-        var reason: CaptureReport.StopReason?
-        var waiters: [Int: CheckedContinuation<CaptureReport.StopReason?, Never>] = [:]
+        var reason: Reason?
+        var waiters: [Int: CheckedContinuation<Reason?, Never>] = [:]
         var nextID = 0
     }
 
     private let state = Mutex(State())
 
     /// The reason, once `fire` was called.
-    var reason: CaptureReport.StopReason? { state.withLock { $0.reason } }
+    var reason: Reason? { state.withLock { $0.reason } }
 
     /// Sets the reason (the first one wins) and wakes every waiter.
-    func fire(_ reason: CaptureReport.StopReason) {
-        let waiters = state.withLock { s -> [CheckedContinuation<CaptureReport.StopReason?, Never>] in
+    func fire(_ reason: Reason) {
+        let waiters = state.withLock { s -> [CheckedContinuation<Reason?, Never>] in
             guard s.reason == nil else { return [] }
             s.reason = reason
             defer { s.waiters.removeAll() }
@@ -25,14 +25,14 @@ final class StopSignal: Sendable {
     }
 
     /// The reason once fired; `nil` if the waiting task is cancelled first.
-    func wait() async -> CaptureReport.StopReason? {
+    func wait() async -> Reason? {
         let id = state.withLock { s in
             defer { s.nextID += 1 }
             return s.nextID
         }
         return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<CaptureReport.StopReason?, Never>) in
-                let now: CaptureReport.StopReason?? = state.withLock { s in
+            await withCheckedContinuation { (continuation: CheckedContinuation<Reason?, Never>) in
+                let now: Reason?? = state.withLock { s in
                     if let reason = s.reason { return .some(reason) }
                     if Task.isCancelled { return .some(nil) }
                     s.waiters[id] = continuation

@@ -1,4 +1,5 @@
 import Actors
+import CaptureOptions
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -37,11 +38,13 @@ public struct CaptureNotice: Sendable, Equatable {
     public static func of(_ report: CaptureReport, now: Date = Date(),
                           sizeOf: (String) -> Int64? = CaptureFiles.size(of:)) -> CaptureNotice {
         let time = timestamp(now)
+        let options = report.spec?.options ?? CaptureOptions()
         switch report.change {
         case .queued(let position):
             let message = "waiting for a capture slot (position \(position)); raise --max-concurrent to run more captures at once"
             return CaptureNotice(type: .normal, reason: "CaptureQueued", message: message,
-                                 status: .set(statusJSON(state: "queued", reason: "Queued", message: message, files: nil, time: time)),
+                                 status: .set(statusJSON(state: "queued", reason: "Queued", message: message, files: nil,
+                                                         options: options, time: time)),
                                  emitsEvent: true)
         case .started(let pid, let container, let files, let attempt):
             // `files` is every path the capture may own: kept segments, then the ring; together
@@ -54,20 +57,36 @@ public struct CaptureNotice: Sendable, Equatable {
             if !kept.isEmpty {
                 message += "; kept \(kept.count) file\(kept.count == 1 ? "" : "s") of earlier runs (\(kept.map(fileName).joined(separator: ", ")))"
             }
+            if !options.isEmpty { message += "; options: " + describe(options) }
             return CaptureNotice(type: .normal, reason: "CaptureStarted", message: message,
-                                 status: .set(statusJSON(state: "running", reason: attempt == 1 ? "Started" : "Restarted",
+                                 status: .set(statusJSON(state: "capturing", reason: attempt == 1 ? "Started" : "Restarted",
                                                          message: message, files: existing(files, sizeOf), maxFiles: files.count,
-                                                         time: time)),
+                                                         options: options, time: time)),
+                                 emitsEvent: true)
+        case .completed(let reason, let exit, let files):
+            let present = existing(files, sizeOf)
+            var message = "capture completed: \(reason); tcpdump stopped, "
+            message += present.isEmpty ? "no files were written" : "kept \(present.count) file\(present.count == 1 ? "" : "s") (\(present.map { fileName($0.path) }.joined(separator: ", ")))"
+            if let stats = exit?.statistics {
+                message += "; \(stats.captured) packets captured, \(stats.droppedByKernel) dropped by kernel"
+            }
+            message += "; remove the annotation to delete them"
+            return CaptureNotice(type: .normal, reason: "CaptureCompleted", message: message,
+                                 status: .set(statusJSON(state: CompletionMarker.state, reason: reason.reason, message: message,
+                                                         files: present, options: options, statistics: exit?.statistics,
+                                                         request: report.spec?.key, time: time)),
                                  emitsEvent: true)
         case .failed(let reason, let retryIn, let attempt):
             let message = "\(reason); restarting in \(seconds(retryIn)) (attempt \(attempt))"
             return CaptureNotice(type: .warning, reason: "CaptureFailed", message: message,
-                                 status: .set(statusJSON(state: "failed", reason: "Failed", message: message, files: nil, time: time)),
+                                 status: .set(statusJSON(state: "failed", reason: "Failed", message: message, files: nil,
+                                                         options: options, time: time)),
                                  emitsEvent: true)
         case .waiting(let reason, let retryIn):
             let message = "\(reason); retrying in \(seconds(retryIn))"
             return CaptureNotice(type: .warning, reason: "CaptureFailed", message: message,
-                                 status: .set(statusJSON(state: "waiting", reason: "WaitingForContainer", message: message, files: nil, time: time)),
+                                 status: .set(statusJSON(state: "waiting", reason: "WaitingForContainer", message: message, files: nil,
+                                                         options: options, time: time)),
                                  emitsEvent: true)
         case .rejected(let rejection):
             return CaptureNotice(type: .warning, reason: "CaptureRejected", message: rejection.description,
@@ -79,6 +98,7 @@ public struct CaptureNotice: Sendable, Equatable {
                 switch reason {
                 case .annotationRemoved: "capture stopped: annotation removed"
                 case .fileCountChanged: "capture stopped: file count changed, restarting with the new count"
+                case .optionsChanged: "capture stopped: options changed, restarting with the new options"
                 case .podGone: "capture stopped: Pod deleted or left this node"
                 case .shutdown: "capture stopped: podcap is shutting down, files kept; it resumes when podcap runs again"
                 case .cancelled: "capture killed: podcap was cancelled, files kept; it resumes when podcap runs again"
@@ -87,6 +107,7 @@ public struct CaptureNotice: Sendable, Equatable {
                 switch reason {
                 case .annotationRemoved: "pending capture cancelled: annotation removed before tcpdump ever started"
                 case .fileCountChanged: "pending capture restarting with the new file count; tcpdump had not started yet"
+                case .optionsChanged: "pending capture restarting with the new options; tcpdump had not started yet"
                 case .podGone: "pending capture cancelled: Pod deleted or left this node before tcpdump ever started"
                 case .shutdown, .cancelled: "pending capture cancelled: podcap is shutting down; it is retried when podcap runs again"
                 }
@@ -104,12 +125,14 @@ public struct CaptureNotice: Sendable, Equatable {
             case .podGone: .keep
             case .fileCountChanged:
                 .set(statusJSON(state: "restarting", reason: "FileCountChanged", message: message, files: [], maxFiles: nil, time: time))
+            case .optionsChanged:
+                .set(statusJSON(state: "restarting", reason: "OptionsChanged", message: message, files: [], maxFiles: nil, time: time))
             case .shutdown, .cancelled:
                 .set(statusJSON(state: "stopped", reason: ran ? "Shutdown" : "ShutdownPending", message: message,
                                 files: nil, maxFiles: nil, time: time))
             }
             let emits = switch reason {
-            case .annotationRemoved, .fileCountChanged: true
+            case .annotationRemoved, .fileCountChanged, .optionsChanged: true
             case .podGone, .shutdown, .cancelled: false
             }
             return CaptureNotice(type: .normal, reason: "CaptureStopped", message: message, status: status, emitsEvent: emits)
@@ -119,6 +142,14 @@ public struct CaptureNotice: Sendable, Equatable {
     private static func describe(_ files: [String]) -> String {
         guard let first = files.first, let last = files.last else { return "no files" }
         return files.count == 1 ? first : "up to \(files.count) rotated files \(first) … \(last)"
+    }
+
+    /// `filter "tcp port 80", snaplen 96, duration 5m`.
+    private static func describe(_ options: CaptureOptions) -> String {
+        options.summary.map { item in
+            let name = item.annotation.rawValue.dropFirst(OptionAnnotation.prefix.count)
+            return item.annotation == .filter ? "\(name) \(quotedValue(item.value))" : "\(name) \(item.value)"
+        }.joined(separator: ", ")
     }
 
     private static func fileName(_ path: String) -> String {
@@ -132,15 +163,26 @@ public struct CaptureNotice: Sendable, Equatable {
     /// The one duration format of logs and Events (`Duration.readable`): `2s`, `1.07s`, `1m`.
     private static func seconds(_ duration: Duration) -> String { duration.readable }
 
-    /// `{"state":…,"reason":…,"message":…,"files":[{"path":…,"bytes":…}],"maxFiles":N,"time":…}`,
-    /// keys in a fixed order; `files` are those that existed when the status was written.
+    /// `{"state":…,"reason":…,"message":…,"files":[{"path":…,"bytes":…}],"maxFiles":N,
+    /// "options":{"filter":…,…},"packets":N,"dropped":N,"request":…,"time":…}`, keys in a fixed
+    /// order (`state` first: `CompletionMarker` relies on it); `files` are those that existed
+    /// when the status was written; `options` only when some are set; `packets` and `dropped`
+    /// once tcpdump reported them; `request` only for a completed capture.
     static func statusJSON(state: String, reason: String, message: String, files: [(path: String, bytes: Int64)]?,
-                           maxFiles: Int? = nil, time: String) -> String {
+                           maxFiles: Int? = nil, options: CaptureOptions = CaptureOptions(),
+                           statistics: CaptureStatistics? = nil, request: String? = nil, time: String) -> String {
         var out = "{\"state\":\(jsonString(state)),\"reason\":\(jsonString(reason)),\"message\":\(jsonString(message))"
         if let files {
             out += ",\"files\":[" + files.map { "{\"path\":\(jsonString($0.path)),\"bytes\":\($0.bytes)}" }.joined(separator: ",") + "]"
         }
         if let maxFiles { out += ",\"maxFiles\":\(maxFiles)" }
+        if !options.isEmpty {
+            out += ",\"options\":{" + options.summary.map { item in
+                "\(jsonString(String(item.annotation.rawValue.dropFirst(OptionAnnotation.prefix.count)))):\(jsonString(item.value))"
+            }.joined(separator: ",") + "}"
+        }
+        if let statistics { out += ",\"packets\":\(statistics.captured),\"dropped\":\(statistics.droppedByKernel)" }
+        if let request { out += ",\"\(CompletionMarker.field)\":\(jsonString(request))" }
         return out + ",\"time\":\(jsonString(time))}"
     }
 

@@ -32,7 +32,7 @@ final class StatusRefresher: CaptureReporter, Service {
         case .started(_, _, let files, _):
             let listed = files.filter(exists)
             running.withLock { $0[report.pod] = Entry(report: report, listed: listed) }
-        case .stopped, .failed, .waiting, .rejected:
+        case .stopped, .failed, .waiting, .rejected, .completed:
             // The status now says something else; a refresh must not turn it back into running.
             running.withLock { _ = $0.removeValue(forKey: report.pod) }
         case .queued:

@@ -73,9 +73,15 @@ struct CaptureLedger: Sendable {
             end(report)
             // A changed file count restarts at once; the sighting of the new value is still
             // the start of the next capture's latency.
-            if reason != .fileCountChanged { seen.removeValue(forKey: uid) }
+            if reason != .fileCountChanged, reason != .optionsChanged { seen.removeValue(forKey: uid) }
         case .rejected:
             end(report)
+            seen.removeValue(forKey: uid)
+        case .completed:
+            // No process and no slot any more; its files stay, and so does their disk series.
+            queued.remove(uid)
+            running.remove(uid)
+            last[uid] = report
             seen.removeValue(forKey: uid)
         }
         return outcome

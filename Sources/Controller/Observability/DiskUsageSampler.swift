@@ -23,7 +23,8 @@ final class DiskUsageSampler: CaptureReporter, Service {
 
     func report(_ report: CaptureReport) {
         switch report.change {
-        case .started(_, _, let files, _):
+        case .started(_, _, let files, _), .completed(_, _, let files):
+            // A completed capture's files still count until they are deleted.
             running.withLock { $0[report.pod] = CapturePlanFiles(paths: files) }
         case .stopped:
             running.withLock { _ = $0.removeValue(forKey: report.pod) }

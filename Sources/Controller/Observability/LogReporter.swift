@@ -1,4 +1,5 @@
 import Actors
+import CaptureOptions
 import KubeModel
 import Logging
 import ServiceLifecycle
@@ -123,6 +124,19 @@ public final class LogReporter: CaptureReporter, Service {
             message = "capture rejected: \(rejection.description)"
             metadata["event"] = "rejected"
             metadata["reason"] = .string(rejection.reason)
+        case .completed(let reason, let exit, let files):
+            level = .info
+            message = "capture completed: \(reason); files kept until the annotation is removed"
+            metadata["event"] = "completed"
+            metadata["reason"] = .string(reason.reason)
+            metadata["files"] = .array(files.map { .string($0) })
+            if let statistics = exit?.statistics {
+                metadata["packets_captured"] = "\(statistics.captured)"
+                metadata["packets_dropped"] = "\(statistics.droppedByKernel)"
+            }
+        }
+        if let options = report.spec?.options, !options.isEmpty {
+            metadata["options"] = .dictionary(.init(uniqueKeysWithValues: options.summary.map { ($0.annotation.rawValue, .string($0.value)) }))
         }
         logger.log(level: level, message, metadata: metadata)
     }

@@ -1,4 +1,5 @@
 import Actors
+import CaptureOptions
 import Metrics
 import class Prometheus.PrometheusCollectorRegistry
 import struct Prometheus.PrometheusMetricsFactory
@@ -34,6 +35,7 @@ public final class MetricsReporter: CaptureReporter {
         var ledger = CaptureLedger()
         var rejected: [String: Counter] = [:]
         var stopped: [String: Counter] = [:]
+        var completed: [String: Counter] = [:]
         var podBytes: [CaptureLedger.SeriesKey: Gauge] = [:]
     }
 
@@ -80,6 +82,9 @@ public final class MetricsReporter: CaptureReporter {
         for reason in Self.stopReasons {
             initial.stopped[reason] = Counter(label: N.capturesStopped, dimensions: [("reason", reason)], factory: factory)
         }
+        for reason in Self.completionReasons {
+            initial.completed[reason] = Counter(label: N.capturesCompleted, dimensions: [("reason", reason)], factory: factory)
+        }
         state = Mutex(initial)
     }
 
@@ -105,6 +110,12 @@ public final class MetricsReporter: CaptureReporter {
                 }
             case .rejected(let rejection):
                 counter(&state.rejected, label: PodcapMetricNames.capturesRejected, reason: rejection.reason).increment()
+            case .completed(let reason, let exit, _):
+                counter(&state.completed, label: PodcapMetricNames.capturesCompleted, reason: reason.reason).increment()
+                if let statistics = exit?.statistics {
+                    packetsCaptured.increment(by: statistics.captured)
+                    packetsDropped.increment(by: statistics.droppedByKernel)
+                }
             }
             // Set inside the lock: two reports applied in one order must not publish their
             // gauge values in the other.
@@ -199,13 +210,20 @@ public final class MetricsReporter: CaptureReporter {
     }
 
     static let stopReasons: [String] = [
-        CaptureReport.StopReason.annotationRemoved, .fileCountChanged, .podGone, .shutdown, .cancelled,
+        CaptureReport.StopReason.annotationRemoved, .fileCountChanged, .optionsChanged, .podGone, .shutdown, .cancelled,
     ].map(label)
+
+    static let completionReasons: [String] = [
+        CaptureReport.CompletionReason.duration(.zero), .packetCount(0), .containerRestarted(container: "", detail: ""),
+    ].map(\.reason)
 
     static let rejectionReasons: [String] = [
         CaptureRejection.invalidValue("", maxFiles: 1),
         .tooManyFiles("", maxFiles: 1),
         .fileNameConflict(fileName: "", owner: ""),
         .diskBudget(requestedMB: 0, remainingMB: 0, budgetMB: 0),
+        .invalidOption(OptionRejection(annotation: "", value: "", problem: "")),
+        .invalidOption(OptionRejection(annotation: "", value: "", problem: "", known: false)),
+        .interfaceNotFound("", available: []),
     ].map(\.reason)
 }

@@ -12,6 +12,8 @@ public enum PodcapMetricNames {
     public static let capturesStarted = "podcap_captures_started_total"
     /// Captures stopped, by reason.
     public static let capturesStopped = "podcap_captures_stopped_total"
+    /// Captures that ended by themselves (duration, packet count, stop-on), by reason.
+    public static let capturesCompleted = "podcap_captures_completed_total"
     /// tcpdump processes that died or could not be started.
     public static let capturesFailed = "podcap_captures_failed_total"
     /// tcpdump processes started again after a failure.
@@ -41,6 +43,7 @@ public enum PodcapMetricNames {
         capturesRejected: "Annotations that could not be honoured, by reason.",
         capturesStarted: "tcpdump processes started, restarts included.",
         capturesStopped: "Captures stopped, by reason.",
+        capturesCompleted: "Captures that ended by themselves (duration, packet count, stop-on), by reason; their files are kept.",
         capturesFailed: "tcpdump processes that died or could not be started.",
         captureRestarts: "tcpdump processes started again after a failure.",
         packetsCaptured: "Packets written by tcpdump, summed from its statistics when each capture stops.",
@@ -55,7 +58,7 @@ public enum PodcapMetricNames {
 
     /// Every name above, in the order `/metrics` documentation lists them.
     public static let all: [String] = [
-        capturesRunning, capturesQueued, capturesRejected, capturesStarted, capturesStopped, capturesFailed,
+        capturesRunning, capturesQueued, capturesRejected, capturesStarted, capturesStopped, capturesCompleted, capturesFailed,
         captureRestarts, packetsCaptured, packetsDropped, captureBytes, captureBytesTotal, watchReconnects,
         watchRelists, watchDecodeErrors, captureStartLatency,
     ]

@@ -32,9 +32,10 @@ public struct StaleFileSweeper: PodSource {
     func desiredPlans(_ pods: [Pod]) -> [CapturePlan] {
         pods.compactMap { pod in
             guard pod.spec.nodeName == nodeName, pod.metadata.deletionTimestamp == nil,
-                  case .capture(let count) = CaptureRequest.parse(annotations: pod.metadata.annotations, maxFiles: settings.maxFiles)
+                  case .capture(let spec) = CaptureRequest.parse(annotations: pod.metadata.annotations, maxFiles: settings.maxFiles,
+                                                                 limits: settings.optionLimits)
             else { return nil }
-            return CapturePlan(pod: PodRef(pod), fileCount: count, settings: settings)
+            return CapturePlan(pod: PodRef(pod), fileCount: spec.fileCount, settings: settings, options: spec.options)
         }
     }
 

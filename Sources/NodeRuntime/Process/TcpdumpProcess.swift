@@ -11,14 +11,26 @@ public struct TcpdumpProcess: CaptureProcess {
     public let files: [String]
     private let commands: AsyncStream<ChildCommand>.Continuation
     private let exit: OneShot<CaptureExit>
+    private let containerWatch: ContainerExitWatch?
 
     init(pid: Int32, container: CaptureTarget.Container, files: [String],
-         commands: AsyncStream<ChildCommand>.Continuation, exit: OneShot<CaptureExit>) {
+         commands: AsyncStream<ChildCommand>.Continuation, exit: OneShot<CaptureExit>, containerWatch: ContainerExitWatch? = nil) {
         self.pid = pid
         self.container = container
         self.files = files
         self.commands = commands
         self.exit = exit
+        self.containerWatch = containerWatch
+    }
+
+    public func containerEnded() async -> ContainerEnd? {
+        guard let containerWatch else {
+            let (never, keep) = AsyncStream.makeStream(of: Never.self)
+            for await _ in never {}
+            keep.finish()
+            return nil
+        }
+        return await containerWatch.wait()
     }
 
     public func waitForExit() async -> CaptureExit? {

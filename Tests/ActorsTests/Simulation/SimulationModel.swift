@@ -139,11 +139,11 @@ struct SimulationModel {
     private mutating func updateDesired(_ pod: Pod) {
         let uid = pod.metadata.uid
         guard pod.spec.nodeName == node, pod.metadata.deletionTimestamp == nil,
-              case .capture(let count) = CaptureRequest.parse(annotations: pod.metadata.annotations, maxFiles: settings.maxFiles)
+              case .capture(let spec) = CaptureRequest.parse(annotations: pod.metadata.annotations, maxFiles: settings.maxFiles)
         else {
             desired[uid] = nil
             return
         }
-        desired[uid] = CapturePlan(pod: PodRef(pod), fileCount: count, settings: settings)
+        desired[uid] = CapturePlan(pod: PodRef(pod), fileCount: spec.fileCount, settings: settings, options: spec.options)
     }
 }

@@ -172,6 +172,7 @@ final class RecordingReporter: CaptureReporter {
         case .waiting: "waiting"
         case .stopped: "stopped"
         case .rejected: "rejected"
+        case .completed: "completed"
         }
         counts.withLock { $0[kind, default: 0] += 1 }
         if keep { reports.withLock { $0.append(report) } }

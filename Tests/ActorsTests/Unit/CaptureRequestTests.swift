@@ -42,7 +42,7 @@ struct CaptureRequestTests {
     func parse(value: String, expected: Expected) {
         let result = CaptureRequest.parse(value: value, maxFiles: 100)
         switch (result, expected) {
-        case (.capture(let n), .capture(let m)): #expect(n == m)
+        case (.capture(let spec), .capture(let m)): #expect(spec.fileCount == m)
         case (.rejected(.invalidValue(let raw, 100)), .invalid): #expect(raw == value)
         case (.rejected(.tooManyFiles(let raw, 100)), .tooMany): #expect(raw == value)
         default: Issue.record("\(value.debugDescription): got \(result), expected \(expected)")
@@ -51,7 +51,7 @@ struct CaptureRequestTests {
 
     @Test func absentAnnotationIsNoRequest() {
         #expect(CaptureRequest.parse(annotations: ["other": "1"], maxFiles: 100) == CaptureRequest.none)
-        #expect(CaptureRequest.parse(annotations: [captureAnnotation: "3"], maxFiles: 100) == .capture(fileCount: 3))
+        #expect(CaptureRequest.parse(annotations: [captureAnnotation: "3"], maxFiles: 100) == .capture(CaptureSpec(fileCount: 3)))
     }
 
     @Test func messagesNameTheValueAndTheRange() {

@@ -13,7 +13,7 @@ struct SupervisorStateMachineTests {
     }
 
     func starts(_ actions: [Action]) -> [String] {
-        actions.compactMap { if case .start(let uid, _, _, _) = $0 { uid } else { nil } }
+        actions.compactMap { if case .start(let uid, _, _, _, _) = $0 { uid } else { nil } }
     }
 
     func stops(_ actions: [Action]) -> [(String, CaptureReport.StopReason)] {
@@ -25,7 +25,7 @@ struct SupervisorStateMachineTests {
     }
 
     func generation(_ actions: [Action], _ uid: String) -> Int? {
-        actions.lazy.compactMap { if case .start(uid, let g, _, _) = $0 { g } else { nil } }.first
+        actions.lazy.compactMap { if case .start(uid, let g, _, _, _) = $0 { g } else { nil } }.first
     }
 
     @Test mutating func startsUpToTheLimitThenQueuesInOrder() {
@@ -76,7 +76,7 @@ struct SupervisorStateMachineTests {
         #expect(starts(actions).isEmpty)
         actions.removeAll()
         m.captureFinished(uid: "uid-default-a", generation: 0, into: &actions)
-        guard case .start(_, _, let plan, _) = actions.first(where: { if case .start = $0 { true } else { false } }) else {
+        guard case .start(_, _, let plan, _, _) = actions.first(where: { if case .start = $0 { true } else { false } }) else {
             Issue.record("no restart: \(actions)")
             return
         }

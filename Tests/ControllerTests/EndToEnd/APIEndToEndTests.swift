@@ -43,7 +43,7 @@ struct APIEndToEndTests {
                     let events = try await cluster.driver.events(namespace: ns)
                     let status = try await cluster.annotations("web")[CaptureNotice.statusAnnotation] ?? ""
                     return events.contains { $0.reason == "CaptureStarted" && $0.objectName == "web" }
-                        && status.contains(#""state":"running""#)
+                        && status.contains(#""state":"capturing""#)
                 }
 
                 mark = waiter.mark

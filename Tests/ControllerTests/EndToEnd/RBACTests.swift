@@ -81,7 +81,7 @@ struct RBACTests {
                 try await cluster.eventually("Event and status written with the ServiceAccount's token") {
                     let events = try await cluster.driver.events(namespace: cluster.namespace)
                     let status = try await cluster.annotations("web")[CaptureNotice.statusAnnotation]
-                    return events.contains { $0.reason == "CaptureStarted" } && status?.contains("running") == true
+                    return events.contains { $0.reason == "CaptureStarted" } && status?.contains(#""state":"capturing""#) == true
                 }
                 mark = waiter.mark
                 try await cluster.annotate("web", nil)

@@ -41,7 +41,7 @@ struct TruthfulStatusTests {
                 _ = try await waiter.waitForStart(of: "keep1", since: 0)
                 try await cluster.eventually("keep1's status rewritten by this run") {
                     let value = try await cluster.annotations("keep1")[Self.status] ?? ""
-                    return value.contains(#""state":"running""#) && !value.contains("pid 4242")
+                    return value.contains(#""state":"capturing""#) && !value.contains("pid 4242")
                 }
                 #expect(try await cluster.annotations("elsewhere")[Self.status] == Self.staleRunning, "another node's Pod is not ours")
             }
@@ -126,7 +126,7 @@ struct TruthfulStatusTests {
                 do {
                     _ = try await waiter.waitForStart(of: "ar2", since: 0)
                     try await cluster.eventually("running status") {
-                        try await cluster.annotations("ar2")[Self.status]?.contains(#""state":"running""#) == true
+                        try await cluster.annotations("ar2")[Self.status]?.contains(#""state":"capturing""#) == true
                     }
                     let held = cluster.sim?.holdRequests(method: "POST", pathContains: "/events")
                     hold.value = held

@@ -32,7 +32,7 @@ struct CaptureNoticeTests {
         #expect(n.reason == "CaptureStarted" && n.type == .normal)
         #expect(n.message == "tcpdump started (pid 42, entered from container app), writing up to 2 rotated files /capture/capture-web-1.pcap0 … /capture/capture-web-1.pcap1")
         let s = try status(n)
-        #expect(s["state"] as? String == "running")
+        #expect(s["state"] as? String == "capturing")
         #expect(s["time"] as? String == "2025-11-27T10:00:00Z")
         let restarted = notice(.started(pid: 43, container: .init(name: "app", containerID: "containerd://a"), files: files, attempt: 3))
         #expect(restarted.message.hasPrefix("tcpdump restarted (attempt 3, pid 43"))
