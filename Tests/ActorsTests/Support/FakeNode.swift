@@ -26,6 +26,8 @@ final class FakeNode: CaptureRuntime {
         var nextWaiter = 0
         /// UIDs whose next start fails as "not ready".
         var notReady: Set<String> = []
+        /// UIDs whose start finds no such interface in the Pod.
+        var missingInterface: Set<String> = []
     }
 
     let world = Mutex(World())
@@ -38,6 +40,7 @@ final class FakeNode: CaptureRuntime {
         guard let container = target.containers.first else { throw .notReady("no container") }
         let pid: Int32 = try world.withLock { (w: inout World) throws(CaptureStartError) -> Int32 in
             if w.notReady.remove(uid) != nil { throw .notReady("no process for \(container.containerID)") }
+            if w.missingInterface.contains(uid) { throw .rejected(.interfaceNotFound(plan.interface, available: ["lo", "eth0"])) }
             let pid = w.nextPID
             w.nextPID += 1
             w.alive += 1

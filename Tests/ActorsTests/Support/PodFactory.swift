@@ -8,17 +8,18 @@ struct PodFactory {
 
     mutating func pod(_ name: String, namespace: String = "default", uid: String? = nil, annotation: String? = nil,
                       phase: String = "Running", running: Bool = true, node: String? = nil,
-                      containerID: String? = nil) -> Pod {
+                      containerID: String? = nil, options: [String: String] = [:], restartCount: Int = 0) -> Pod {
         version += 1
         let uid = uid ?? "uid-\(namespace)-\(name)"
-        var annotations: [String: String] = [:]
+        var annotations: [String: String] = options
         if let annotation { annotations[captureAnnotation] = annotation }
         return Pod(
             metadata: ObjectMeta(namespace: namespace, name: name, uid: uid, resourceVersion: String(version), annotations: annotations),
             spec: PodSpec(nodeName: node ?? self.node, containers: [.init(name: "app")]),
             status: PodStatus(phase: phase, containerStatuses: [
                 ContainerStatus(name: "app", containerID: containerID ?? "containerd://\(uid)", ready: running,
-                                state: running ? ContainerState(running: .init()) : ContainerState(waiting: .init(reason: "ContainerCreating"))),
+                                state: running ? ContainerState(running: .init()) : ContainerState(waiting: .init(reason: "ContainerCreating")),
+                                restartCount: restartCount),
             ]))
     }
 }
