@@ -13,7 +13,16 @@ extension KubernetesClient {
     public func patchPodAnnotation(
         namespace: String, name: String, key: String, value: String?
     ) async throws(KubeAPIError) -> Pod {
-        let patch: [String: [String: [String: String?]]] = ["metadata": ["annotations": [key: value]]]
+        try await patchPodAnnotations(namespace: namespace, name: name, [key: value])
+    }
+
+    /// Sets and removes (`nil`) several annotations in one JSON merge patch, so a watcher sees
+    /// them change together (a capture's count and options in one event).
+    @discardableResult
+    public func patchPodAnnotations(
+        namespace: String, name: String, _ annotations: [String: String?]
+    ) async throws(KubeAPIError) -> Pod {
+        let patch: [String: [String: [String: String?]]] = ["metadata": ["annotations": annotations]]
         let body: Data
         do { body = try JSONEncoder().encode(patch) } catch { throw .decoding("\(error)") }
         return try await sendJSON(

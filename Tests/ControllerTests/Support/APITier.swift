@@ -78,6 +78,11 @@ struct TestCluster: Sendable {
     }
 
     /// The Pod's annotations as the server has them now.
+    /// Several annotations in one merge patch (`nil` removes one).
+    func annotate(_ name: String, _ annotations: [String: String?]) async throws {
+        try await client.patchPodAnnotations(namespace: namespace, name: name, annotations)
+    }
+
     func annotations(_ name: String) async throws -> [String: String] {
         try await client.getPod(namespace: namespace, name: name).metadata.annotations
     }
