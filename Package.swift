@@ -187,6 +187,7 @@ let package = Package(
             name: "ControllerTests",
             dependencies: [
                 "Controller", "KubeSim", "KubeClient", "Actors", "NodeRuntime", "PodSandbox", "TestSupport", "Pcap", "YAML",
+                "CaptureOptions",
             ],
             swiftSettings: strict
         ),

@@ -20,7 +20,11 @@
 #       goes on (one tcpdump, new packets captured, files valid)
 #   10. a two-container Pod: its own network namespace is captured (by IP, and packets sent by
 #       its second container); kubectl delete pod while capturing: tcpdump stopped, files deleted
-#   11. kubectl -n kube-system rollout restart ds/podcap while capturing: the old agent exits
+#  10b. stop-on: container-restart: the container's PID 1 is SIGKILLed; the capture completes at
+#       once (status completed, ContainerRestarted, CaptureCompleted), its files hold the crashed
+#       run's packets and none of the restarted container's, and no tcpdump starts again
+#   11. kubectl -n kube-system rollout restart ds/podcap while capturing (the completed capture
+#       of 10b stays as it is: no tcpdump, same files; then removing its annotation deletes them): the old agent exits
 #       within its grace period with valid files, the new one resumes with exactly one tcpdump,
 #       and packets captured before the restart are still readable in the Pod's files
 #   12. kubectl delete pod traffic-generator while capturing: tcpdump stopped, files deleted
@@ -57,6 +61,7 @@ readonly capture_dir=/capture
 run_id=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 readonly run_id
 readonly duo_pod="e2e-duo-$run_id"
+readonly crash_pod="e2e-crash-$run_id"
 workdir=$(mktemp -d /tmp/podcap-e2e-node-work.XXXXXX)
 started_realnode=0
 created_capture_dir=0
@@ -128,6 +133,22 @@ pod_packets() {
 }
 
 # files_valid POD: every capture file of POD reads with no error and no truncation warning.
+# files_digest POD: sha256sum of each of POD's files in the host's /capture.
+files_digest() {
+    local names
+    mapfile -t names < <(host_files "$1")
+    ((${#names[@]} > 0)) || return 1
+    (cd "$capture_dir" && sha256sum -- "${names[@]}")
+}
+
+# pod_packets_tt POD: like pod_packets, with epoch timestamps (tcpdump -tt), oldest file first.
+pod_packets_tt() {
+    local name
+    for name in $(host_files "$1"); do
+        tcpdump -tt -nn -r "$capture_dir/$name" 2> /dev/null || true
+    done | sort -n
+}
+
 files_valid() {
     local name
     for name in $(host_files "$1"); do
@@ -553,6 +574,77 @@ timing delete_pod_to_tcpdump_gone "$started"
 no_host_files "$duo_pod" || die "files of $duo_pod left on the node"
 k -n "$test_ns" wait --for=delete "pod/$duo_pod" --timeout="${TIMEOUT}s"
 
+# ---- 10b. stop-on: container-restart, the flight recorder -----------------------------------------
+log "== 10b. stop-on: container-restart ($crash_pod): the container is killed, the capture completes"
+# Each run of the container names itself (run=<8 hex>) and sends five DNS queries a second
+# carrying that name and a sequence number; nslookup runs in the background because nothing
+# answers on this node.
+k apply -f - << EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $crash_pod
+  namespace: $test_ns
+spec:
+  terminationGracePeriodSeconds: 2
+  automountServiceAccountToken: false
+  containers:
+    - name: app
+      image: $test_image
+      imagePullPolicy: IfNotPresent
+      command: ["sh", "-c", "run=\$(cut -c1-8 /proc/sys/kernel/random/uuid); echo run=\$run; i=0; while true; do i=\$((i+1)); nslookup crash-\$run-\$i.podcap.test > /dev/null 2>&1 & echo sent \$i; sleep 0.2; done"]
+EOF
+k -n "$test_ns" wait --for=condition=Ready "pod/$crash_pod" --timeout="${TIMEOUT}s"
+k -n "$test_ns" annotate pod "$crash_pod" "${annotation}=2" "${annotation}/stop-on=container-restart"
+poll_until "$TIMEOUT" 0.2 "CaptureStarted Event for $crash_pod" has_event CaptureStarted "$crash_pod"
+one_tcpdump "$crash_pod" || die "not exactly one tcpdump for $crash_pod"
+old_run=$(k -n "$test_ns" logs "$crash_pod" | sed -n 's/^run=//p' | head -n 1)
+[[ -n $old_run ]] || die "$crash_pod did not print its run name"
+poll_until 60 0.5 "queries of run $old_run in $crash_pod's files" marker_in_files "$crash_pod" "crash-$old_run-"
+crash_container=$(container_id "$crash_pod")
+crash_init=$(container_init_pid "$crash_container") || die "no process of container $crash_container on the node"
+log "killing $crash_pod's container PID 1 (host PID $crash_init) with SIGKILL"
+killed_ms=$(now_ms)
+kill -KILL "$crash_init"
+poll_until 30 0.05 "$crash_pod's status completed" status_is completed "$crash_pod"
+timing container_kill_to_status_completed "$killed_ms"
+[[ $(status_field reason "$crash_pod") == ContainerRestarted ]] || die "completion reason: $(status_field reason "$crash_pod")"
+no_tcpdump "$crash_pod" || die "tcpdump of $crash_pod still runs after Completed"
+poll_until 30 0.5 "CaptureCompleted Event for $crash_pod" has_event CaptureCompleted "$crash_pod"
+k -n "$system_ns" logs "$podcap_pod" > "$workdir/agent-crash.log"
+completed_logged=$(python3 -c '
+import datetime, json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        continue
+    if entry.get("event") == "completed" and entry.get("pod") == sys.argv[2]:
+        t = datetime.datetime.strptime(entry["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+        print(round(t.timestamp() * 1000) - int(sys.argv[3]))
+        break
+' "$workdir/agent-crash.log" "$crash_pod" "$killed_ms")
+[[ -n $completed_logged ]] || die "the agent did not log the completion of $crash_pod"
+printf 'TIMING name=container_kill_to_completed_logged ms=%s\n' "$completed_logged"
+timings+=("TIMING name=container_kill_to_completed_logged ms=$completed_logged")
+# The kubelet restarts the container; the frozen capture must not take its packets in.
+poll_until "$TIMEOUT" 0.5 "a new, Ready container for $crash_pod" restarted_with_new_container "$crash_pod" "$crash_container"
+new_run=$(k -n "$test_ns" logs "$crash_pod" | sed -n 's/^run=//p' | head -n 1)
+[[ -n $new_run && $new_run != "$old_run" ]] || die "no new run of $crash_pod's container ($old_run -> $new_run)"
+new_run_sent() { (($(k -n "$test_ns" logs "$crash_pod" | grep -c '^sent ') >= 10)); }
+poll_until 60 0.5 "ten queries of the new run $new_run" new_run_sent
+no_tcpdump "$crash_pod" || die "a new tcpdump started for $crash_pod after it completed"
+files_valid "$crash_pod" || die "$crash_pod's files do not read cleanly"
+marker_in_files "$crash_pod" "crash-$old_run-" || die "the crashed run's packets are gone"
+if marker_in_files "$crash_pod" "crash-$new_run-"; then die "packets of the restarted container in the frozen capture"; fi
+# tcpdump -tt: seconds.microseconds since the epoch; the last query of the crashed run precedes the kill.
+last_old_ms=$(pod_packets_tt "$crash_pod" | grep -F "crash-$old_run-" | awk 'END { printf "%.0f", $1 * 1000 }')
+last_ms=$(pod_packets_tt "$crash_pod" | awk 'END { printf "%.0f", $1 * 1000 }')
+((last_old_ms <= killed_ms + 1)) || die "a query of the crashed run is stamped $((last_old_ms - killed_ms)) ms after the kill"
+log "$crash_pod: last query of run $old_run $((killed_ms - last_old_ms)) ms before the kill, last packet $((last_ms - killed_ms)) ms after it; $(pod_packets "$crash_pod" | grep -c "crash-$old_run-") queries of run $old_run kept, none of run $new_run"
+crash_sums=$(files_digest "$crash_pod")
+log "$crash_pod: $(status_field message "$crash_pod")"
+
 # ---- 11. rollout restart while capturing ---------------------------------------------------------
 log "== 11. kubectl -n $system_ns rollout restart ds/podcap while capturing"
 before="before-rollout-restart-$run_id.podcap.test"
@@ -608,6 +700,18 @@ for name in $(host_files "$test_pod"); do
 done
 json_logs_name "$pod_uid" || die "the new agent's logs are not JSON lines naming the Pod"
 log "new agent $podcap_pod resumed the capture with one tcpdump; every file is listed in the status"
+# The completed flight-recorder capture survived the restart as it was: not run again.
+no_tcpdump "$crash_pod" || die "the new agent started a tcpdump for the completed capture of $crash_pod"
+status_is completed "$crash_pod" || die "$crash_pod's status after the restart: $(status_field state "$crash_pod")"
+[[ $(files_digest "$crash_pod") == "$crash_sums" ]] \
+    || die "$crash_pod's completed files changed across the agent restart"
+log "the completed capture of $crash_pod was kept as it was by the new agent"
+started=$(now_ms)
+k -n "$test_ns" annotate pod "$crash_pod" "${annotation}-" "${annotation}/stop-on-"
+poll_until "$TIMEOUT" 0.2 "$crash_pod's files gone" no_capture_files "$crash_pod"
+timing completed_remove_to_files_gone "$started"
+no_host_files "$crash_pod" || die "files of $crash_pod left on the node"
+k -n "$test_ns" delete pod "$crash_pod" --wait=false
 
 # ---- 12. kubectl delete pod while capturing ----------------------------------------------------
 log "== 12. kubectl delete pod $test_pod while capturing"

@@ -64,11 +64,17 @@ extension CaptureProcess {
 
     /// No container watch by default: waits until cancelled.
     public func containerEnded() async -> ContainerEnd? {
-        let (never, keep) = AsyncStream.makeStream(of: Never.self)
-        for await _ in never {}
-        keep.finish()
+        await suspendUntilCancelled()
         return nil
     }
+}
+
+/// Suspends until the calling task is cancelled: a wait for an event that never comes, which
+/// a task group cancels once another child has won.
+public func suspendUntilCancelled() async {
+    let (never, keep) = AsyncStream.makeStream(of: Never.self)
+    for await _ in never {}
+    keep.finish()
 }
 
 /// How a capture process ended, with what tcpdump said about it.

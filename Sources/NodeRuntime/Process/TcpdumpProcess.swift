@@ -25,9 +25,7 @@ public struct TcpdumpProcess: CaptureProcess {
 
     public func containerEnded() async -> ContainerEnd? {
         guard let containerWatch else {
-            let (never, keep) = AsyncStream.makeStream(of: Never.self)
-            for await _ in never {}
-            keep.finish()
+            await suspendUntilCancelled()
             return nil
         }
         return await containerWatch.wait()
