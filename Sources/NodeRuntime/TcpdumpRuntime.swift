@@ -41,6 +41,15 @@ public struct TcpdumpRuntime: CaptureRuntime {
     }
 
     public func start(_ plan: CapturePlan, target: CaptureTarget) async throws(CaptureStartError) -> any CaptureProcess {
+        let command = try prepare(plan, target: target)
+        return try await spawn(argv: command.argv, container: command.container, files: command.files,
+                               readyMarker: "listening on ")
+    }
+
+    /// What `start` spawns, and everything it does before the spawn: locate the binaries,
+    /// resolve the Pod's PID, keep the previous run's files. Exposed so `podcap-bench` can time
+    /// the controller's own path up to the spawn call without starting a tcpdump.
+    public func prepare(_ plan: CapturePlan, target: CaptureTarget) throws(CaptureStartError) -> SpawnCommand {
         let binaries: (nsenter: String, tcpdump: String)
         do {
             binaries = try checkBinaries()
@@ -64,8 +73,7 @@ public struct TcpdumpRuntime: CaptureRuntime {
             throw .failed("cannot keep the files of the previous run: \(error)")
         }
         let argv = plan.argv(pid: resolved.pid, nsenter: binaries.nsenter, tcpdump: binaries.tcpdump, ringSize: layout.ringSize)
-        return try await spawn(argv: argv, container: resolved.container, files: layout.files(of: plan),
-                               readyMarker: "listening on ")
+        return SpawnCommand(argv: argv, container: resolved.container, files: layout.files(of: plan))
     }
 
     /// Spawns `argv` (no shell) and supervises it as a capture process.
