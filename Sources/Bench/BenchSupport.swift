@@ -63,7 +63,7 @@ enum BenchFormat {
 struct BenchArguments {
     /// Options that take a value; any other `--flag` is a boolean.
     static let valued: Set<String> = ["--envtest", "--repetitions", "--warmup", "--pods", "--podcap", "--concurrency",
-                                       "--own-pods", "--results", "--busy"]
+                                       "--own-pods", "--results", "--busy", "--processes", "--rate", "--seconds"]
 
     private var values: [String: String] = [:]
     private var flags: Set<String> = []

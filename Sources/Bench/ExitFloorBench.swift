@@ -1,35 +1,55 @@
+import Actors
 import Foundation
 import Glibc
 import NodeRuntime
 import PodSandbox
 
-/// tcpdump's own signal → exit time in a sandbox Pod's network namespace, without podcap: the
-/// physical floor of `remove_to_exited` (the kernel tears down the packet socket on exit).
+/// tcpdump's own start and exit times in a sandbox Pod's network namespace, without podcap:
+/// the physical floors of `annotate_to_capturing` (spawn → `listening on`: nsenter, tcpdump's
+/// start-up, BPF and the packet ring) and of `remove_to_exited` (signal → reaped: the kernel
+/// tears down the packet socket and ring on exit).
 ///
-/// `nsenter --net=<netns> -- tcpdump -i eth0 -U -w FILE` is spawned directly; once it printed
-/// `listening on`, the signal is sent and the time to `waitpid` returning is taken.
+/// The argv is podcap's own (`CapturePlan.argv`: `nsenter --target PID --net -- tcpdump -i eth0
+/// -Z root -U --immediate-mode -B 16384 -C 1 -W 1 -w FILE`), spawned directly; the clock runs
+/// from just before `posix_spawn` to the `listening on` line, then from the signal to `waitpid`.
 enum ExitFloorBench {
-    static func measure(pod: SandboxPod, signal: Int32, repetitions: Int) throws -> [Double] {
-        var samples: [Double] = []
-        let file = "/tmp/podcap-bench-floor-\(getpid()).pcap"
-        defer { unlink(file) }
+    /// Per run: spawn → `listening on`, and signal → reaped, in milliseconds.
+    struct Floors {
+        var listening: [Double] = []
+        var exit: [Double] = []
+    }
+
+    static func measure(pod: SandboxPod, signal: Int32, repetitions: Int) throws -> Floors {
+        var floors = Floors()
+        let directory = "/tmp/podcap-bench-floor-\(getpid())"
+        mkdir(directory, 0o700)
+        let plan = CapturePlan(pod: PodRef(namespace: "bench", name: "floor", uid: pod.uid), fileCount: 1,
+                               settings: CaptureSettings(directory: directory))
+        defer {
+            for path in plan.filePaths { unlink(path) }
+            rmdir(directory)
+        }
+        let argv = plan.argv(pid: pod.pid, nsenter: path(of: "nsenter"), tcpdump: path(of: "tcpdump"))
         for _ in 0..<repetitions {
-            let (pid, stderr) = try spawn(["/usr/bin/nsenter", "--net=\(pod.netnsPath)", "--", tcpdumpPath(),
-                                           "-i", "eth0", "-U", "-w", file])
+            let spawned = BenchClock.nanos()
+            let (pid, stderr) = try spawn(argv)
             defer { close(stderr) }
             try waitForListening(stderr, pid: pid)
             let t0 = BenchClock.nanos()
+            floors.listening.append(Double(t0 - spawned) / 1e6)
             kill(pid, signal)
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-            samples.append(Double(BenchClock.nanos() - t0) / 1e6)
+            floors.exit.append(Double(BenchClock.nanos() - t0) / 1e6)
         }
-        return samples
+        return floors
     }
 
-    private static func tcpdumpPath() -> String {
-        for candidate in ["/usr/bin/tcpdump", "/usr/sbin/tcpdump"] where access(candidate, X_OK) == 0 { return candidate }
-        return "tcpdump"
+    private static func path(of program: String) -> String {
+        for directory in ["/usr/bin", "/usr/sbin", "/bin", "/sbin"] where access("\(directory)/\(program)", X_OK) == 0 {
+            return "\(directory)/\(program)"
+        }
+        return program
     }
 
     /// Spawns `argv` with stderr on a pipe (stdout to /dev/null); returns the PID and the read end.

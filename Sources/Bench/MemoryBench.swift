@@ -84,6 +84,13 @@ enum MemoryBench {
                     "--capture-dir", work + "/capture", "--listen", "127.0.0.1:0", "--no-events",
                     "--max-concurrent", String(max(16, busy + 20))]
         print("  $ " + argv.joined(separator: " "))
+        let startup = try StartupBench.run(argv: { launch in
+            argv.map { $0 == work + "/capture" ? work + "/startup-\(launch)" : $0 }
+        })
+        let startupStats = BenchStats(startup)
+        print("  startup (process start → first list of \(ownPods) Pods done), \(startup.count) launches, ms:"
+            + " p50 p90 p99 max mean" + startupStats.columns)
+        BenchResults.add(BenchRow(name: "startup", samples: startup, unit: "ms", target: "p50 <= 100") { $0.percentile(50) <= 100 })
         let child: BenchChild
         do {
             child = try BenchChild(argv: argv)

@@ -11,6 +11,12 @@ for name in names {
         try DecodeBench.run()
     case "latency":
         try await LatencyBench.run(BenchArguments(after: name))
+    case "reconcile":
+        try await ReconcileBench.run()
+    case "overhead":
+        try await ControllerOverheadBench.run(BenchArguments(after: name))
+    case "loss":
+        try await CaptureLossBench.run(BenchArguments(after: name))
     case "memory":
         try await MemoryBench.run(BenchArguments(after: name))
     case let option where BenchArguments.isOptionToken(option):

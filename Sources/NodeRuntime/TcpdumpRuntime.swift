@@ -43,6 +43,22 @@ public struct TcpdumpRuntime: CaptureRuntime {
     }
 
     public func start(_ plan: CapturePlan, target: CaptureTarget) async throws(CaptureStartError) -> any CaptureProcess {
+        let command = try prepare(plan, target: target)
+        // Watch before spawning, so a container that dies while tcpdump starts is not missed.
+        let watch = plan.options.stopOn == .containerRestart ? ContainerExitWatch(resolver.mainProcesses(of: target)) : nil
+        do {
+            return try await spawn(argv: command.argv, container: command.container, files: command.files,
+                                   readyMarker: "listening on ", containerWatch: watch)
+        } catch {
+            watch?.cancel()
+            throw error
+        }
+    }
+
+    /// What `start` spawns, and everything it does before the spawn: locate the binaries,
+    /// resolve the Pod's PID, keep the previous run's files. Exposed so `podcap-bench` can time
+    /// the controller's own path up to the spawn call without starting a tcpdump.
+    public func prepare(_ plan: CapturePlan, target: CaptureTarget) throws(CaptureStartError) -> SpawnCommand {
         let binaries: (nsenter: String, tcpdump: String)
         do {
             binaries = try checkBinaries()
@@ -72,17 +88,9 @@ public struct TcpdumpRuntime: CaptureRuntime {
             throw .failed("cannot keep the files of the previous run: \(error)")
         }
         let packets = try Self.packetsLeft(plan, kept: layout.kept)
-        // Watch before spawning, so a container that dies while tcpdump starts is not missed.
-        let watch = plan.options.stopOn == .containerRestart ? ContainerExitWatch(resolver.mainProcesses(of: target)) : nil
         let argv = plan.argv(pid: resolved.pid, nsenter: binaries.nsenter, tcpdump: binaries.tcpdump, ringSize: layout.ringSize,
                              packets: packets)
-        do {
-            return try await spawn(argv: argv, container: resolved.container, files: layout.files(of: plan),
-                                   readyMarker: "listening on ", containerWatch: watch)
-        } catch {
-            watch?.cancel()
-            throw error
-        }
+        return SpawnCommand(argv: argv, container: resolved.container, files: layout.files(of: plan))
     }
 
     /// `-c` for the next run: the packet option minus the packets the kept files of earlier

@@ -31,6 +31,45 @@ public enum Traffic {
         return sent
     }
 
+    /// Sends UDP datagrams of `payloadSize` bytes from `source` to `destination` at
+    /// `packetsPerSecond`, evenly paced against the monotonic clock (at most ~0.5 ms ahead),
+    /// for `duration`. Returns how many the kernel accepted.
+    public static func sendUDP(from source: SandboxPod, to destination: SandboxPod, port: UInt16 = 9_999,
+                               packetsPerSecond: Int, duration: Duration, payloadSize: Int = 100) async throws(SandboxError) -> Int {
+        let fd = try NetnsThread.run(in: source.netnsPath) {
+            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            return fd >= 0 ? fd : -errno
+        }
+        guard fd >= 0 else { throw .system("socket(udp)", path: source.netnsPath, errno: -fd) }
+        defer { close(fd) }
+        var address = try socketAddress(destination.ipv4, port: port)
+        let payload = [UInt8](repeating: 0x5A, count: payloadSize)
+        let total = Int(Double(packetsPerSecond) * Double(duration.components.seconds)
+            + Double(packetsPerSecond) * Double(duration.components.attoseconds) / 1e18)
+        let start = ContinuousClock.now
+        var sent = 0
+        var attempted = 0
+        while attempted < total {
+            let elapsed = ContinuousClock.now - start
+            let due = min(total, Int((Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                * Double(packetsPerSecond)) + 1)
+            if attempted >= due {
+                try? await Task.sleep(for: .microseconds(500))
+                continue
+            }
+            while attempted < due {
+                let n = withUnsafePointer(to: &address) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        sendto(fd, payload, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+                attempted += 1
+                if n == payload.count { sent += 1 }
+            }
+        }
+        return sent
+    }
+
     /// ICMP echo from `source` to `destination` (the kernel there answers); returns replies.
     public static func ping(from source: SandboxPod, to destination: SandboxPod, count: Int, payloadSize: Int = 56,
                             interval: Duration = .milliseconds(10), timeout: Duration = .seconds(2)) async throws(SandboxError) -> Int {

@@ -17,8 +17,66 @@ public enum PodWatchEvent: Sendable, Equatable {
     case error(APIStatus)
 
     /// Decodes one watch line.
+    ///
+    /// Pods are read by `PodJSON`, which picks podcap's fields out of the bytes and skips the
+    /// rest; only an `ERROR` event's `Status` goes through `decoder`.
     public static func decode(line: ByteBuffer, using decoder: JSONDecoder) throws -> PodWatchEvent {
-        try decoder.decode(Wire.self, from: line).event
+        let decoded = try line.withUnsafeReadableBytes { bytes throws(JSONScanner.Failure) -> PodWatchEvent? in
+            var s = JSONScanner(bytes)
+            guard s.peek() == UInt8(ascii: "{") else { throw s.failure("a watch event must be an object") }
+            var type: String?
+            var object: Int?
+            var event: PodWatchEvent?
+            try s.members { (s: inout JSONScanner, key: JSONKey) throws(JSONScanner.Failure) in
+                if key.matches("type", in: s) {
+                    type = try s.string()
+                } else if key.matches("object", in: s) {
+                    // The API server sends "type" first; if not, the object is read after the loop.
+                    if let type, type != "ERROR" {
+                        event = try Self.object(type: type, &s)
+                    } else {
+                        object = s.index
+                        try s.skipValue()
+                    }
+                } else {
+                    try s.skipValue()
+                }
+            }
+            guard s.peek() == nil else { throw s.failure("trailing bytes after the watch event") }
+            guard let type else { throw s.failure("a watch event without a type") }
+            if let event { return event }
+            guard let object else { throw s.failure("a watch event without an object") }
+            if type == "ERROR" { return nil }
+            var again = JSONScanner(bytes, at: object)
+            return try Self.object(type: type, &again)
+        }
+        if let decoded { return decoded }
+        // ERROR: a Status, rare; the full decoder reads it.
+        return try decoder.decode(Wire.self, from: line).event
+    }
+
+    /// The event of `type` whose object starts at the scanner.
+    private static func object(type: String, _ s: inout JSONScanner) throws(JSONScanner.Failure) -> PodWatchEvent {
+        switch type {
+        case "ADDED": return .added(try PodJSON.pod(&s))
+        case "MODIFIED": return .modified(try PodJSON.pod(&s))
+        case "DELETED": return .deleted(try PodJSON.pod(&s))
+        case "BOOKMARK":
+            // A bookmark carries a Pod shell with only metadata.resourceVersion set; don't decode it as a Pod.
+            var resourceVersion: String?
+            guard s.peek() == UInt8(ascii: "{") else { throw s.failure("a bookmark's object must be an object") }
+            try s.members { (s: inout JSONScanner, key: JSONKey) throws(JSONScanner.Failure) in
+                guard key.matches("metadata", in: s) else { return try s.skipValue() }
+                guard s.peek() == UInt8(ascii: "{") else { throw s.failure("a bookmark's metadata must be an object") }
+                try s.members { (s: inout JSONScanner, key: JSONKey) throws(JSONScanner.Failure) in
+                    if key.matches("resourceVersion", in: s) { resourceVersion = try s.string() } else { try s.skipValue() }
+                }
+            }
+            guard let resourceVersion else { throw s.failure("a bookmark without metadata.resourceVersion") }
+            return .bookmark(resourceVersion: resourceVersion)
+        default:
+            throw s.failure("unknown watch event type \(type)")
+        }
     }
 
     private struct Wire: Decodable {

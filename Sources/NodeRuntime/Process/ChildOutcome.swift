@@ -1,8 +1,7 @@
 import Actors
 
-/// How a supervised child ended, with its bounded output.
+/// How a supervised child ended, with its bounded stderr (its stdout goes to /dev/null).
 struct ChildOutcome: Sendable {
     var status: CaptureExit.Status
-    var standardOutput: String
     var standardError: String
 }

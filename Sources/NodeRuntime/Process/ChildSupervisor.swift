@@ -8,9 +8,12 @@ import SystemPackage
 ///
 /// swift-subprocess keeps an `Execution` (and so the pidfd that makes signalling safe from PID
 /// reuse) valid only inside its body closure, and reaps the child only after the body returns.
-/// So the body stays open until the child has exited, draining stdout and stderr into bounded
-/// buffers and executing `ChildCommand`s sent through an `AsyncStream`.
+/// So the body stays open until the child has exited, executing `ChildCommand`s sent through
+/// an `AsyncStream`, while a `StderrPipe` drains stderr into a bounded buffer (stdout goes to
+/// /dev/null).
 enum ChildSupervisor {
+    private typealias ChildExecution = Execution<NoInput, DiscardedOutput, FileDescriptorOutput>
+
     /// Spawns `executable` with `arguments` in a new process group and supervises it.
     ///
     /// `spawned` receives the PID once the child runs, or the reason it could not be started.
@@ -26,6 +29,15 @@ enum ChildSupervisor {
         // terminal's Ctrl-C aimed at podcap's group does not hit tcpdump before podcap stops it.
         options.processGroupID = 0
         options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))]
+        let stderr: StderrPipe
+        do {
+            stderr = try StderrPipe(ready: ready)
+        } catch {
+            let message = "cannot run \(executable): \(error)"
+            spawned.fulfill(.failure(.failed(message)))
+            return ChildOutcome(status: .exited(127), standardError: message)
+        }
+        stderr.startReading()
         do {
             let result = try await Subprocess.run(
                 .path(FilePath(executable)),
@@ -33,78 +45,47 @@ enum ChildSupervisor {
                 environment: .inherit.updating(["LC_ALL": "C"]),
                 platformOptions: options,
                 input: .none,
-                output: .sequence,
-                error: .sequence
+                output: .discarded,
+                // Not closed by Subprocess: StderrPipe closes the parent's copy exactly once.
+                error: .fileDescriptor(FileDescriptor(rawValue: stderr.writeEnd), closeAfterSpawningProcess: false)
             ) { execution in
+                stderr.closeWriteEnd()
                 spawned.fulfill(.success(execution.processIdentifier.value))
-                return await drive(execution, commands: commands, ready: ready)
+                return await drive(execution, commands: commands, stderr: stderr)
             }
             let status: CaptureExit.Status = switch result.terminationStatus {
             case .exited(let code): .exited(code)
             case .signaled(let signal): .signaled(signal)
             }
-            return ChildOutcome(status: status, standardOutput: result.closureResult.stdout, standardError: result.closureResult.stderr)
+            return ChildOutcome(status: status, standardError: result.closureResult)
         } catch {
+            stderr.closeWriteEnd()
+            _ = await stderr.finished()
             let message = "cannot run \(executable): \(error)"
             if spawned.fulfill(.failure(.failed(message))) {
-                return ChildOutcome(status: .exited(127), standardOutput: "", standardError: message)
+                return ChildOutcome(status: .exited(127), standardError: message)
             }
             // Spawned, but monitoring failed afterwards; there is no status to report.
-            return ChildOutcome(status: .exited(-1), standardOutput: "", standardError: message)
+            return ChildOutcome(status: .exited(-1), standardError: message)
         }
     }
 
-    private enum Part: Sendable {
-        case stdout(BoundedOutput)
-        case stderr(BoundedOutput)
-        case commandsDone
-    }
-
-    private static func drive(
-        _ execution: Execution<NoInput, SequenceOutput, SequenceOutput>,
-        commands: AsyncStream<ChildCommand>,
-        ready: ReadyMarker?
-    ) async -> (stdout: String, stderr: String) {
-        await withTaskGroup(of: Part.self) { group in
-            group.addTask { .stdout(await drain(execution.standardOutput)) }
-            group.addTask { .stderr(await drain(execution.standardError, ready: ready)) }
-            group.addTask {
-                await obey(commands, execution: execution)
-                return .commandsDone
-            }
-            var stdout = BoundedOutput(), stderr = BoundedOutput()
-            var open = 2
-            while open > 0, let part = await group.next() {
-                switch part {
-                case .stdout(let out): stdout = out; open -= 1
-                case .stderr(let err): stderr = err; open -= 1
-                case .commandsDone: break
-                }
-            }
-            // Both streams end when the child exits; should a child close them early, keep
-            // obeying commands until it really exits, since reaping happens after we return.
+    private static func drive(_ execution: ChildExecution, commands: AsyncStream<ChildCommand>,
+                              stderr: StderrPipe) async -> String {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await obey(commands, execution: execution) }
+            let output = await stderr.finished()
+            // stderr ends when the child exits; should a child close it early, keep obeying
+            // commands until it really exits, since reaping happens after we return.
             if !hasExited(execution.processIdentifier) {
                 await waitForExitWithoutReaping(execution.processIdentifier)
             }
             group.cancelAll()
-            return (stdout.text, stderr.text)
+            return output.text
         }
     }
 
-    private static func drain(_ stream: SubprocessOutputSequence, ready: ReadyMarker? = nil) async -> BoundedOutput {
-        var output = BoundedOutput()
-        do {
-            for try await buffer in stream {
-                buffer.withUnsafeBytes { output.append($0) }
-                if let ready, !ready.isFulfilled, output.headContains(ready.marker) { ready.fulfill() }
-            }
-        } catch {
-            // The stream is cancelled when the child exits; what was read is what we keep.
-        }
-        return output
-    }
-
-    private static func obey(_ commands: AsyncStream<ChildCommand>, execution: Execution<NoInput, SequenceOutput, SequenceOutput>) async {
+    private static func obey(_ commands: AsyncStream<ChildCommand>, execution: ChildExecution) async {
         await withTaskGroup(of: Void.self) { timers in
             for await command in commands {
                 switch command {
@@ -123,7 +104,7 @@ enum ChildSupervisor {
         }
     }
 
-    private static func signal(_ execution: Execution<NoInput, SequenceOutput, SequenceOutput>, _ number: Int32) {
+    private static func signal(_ execution: ChildExecution, _ number: Int32) {
         // The group's leader is not reaped while the body runs, so its PID (= PGID) cannot
         // have been reused; fall back to the pidfd should the group be gone already.
         do {
