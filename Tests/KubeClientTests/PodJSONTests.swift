@@ -46,6 +46,18 @@ struct PodJSONTests {
         #expect(expected.metadata.annotations["note"] == "tab\there \"quoted\" é中 😀 /slash")
     }
 
+    /// `stop-on: container-restart` compares restart counts, so both decoders must read them.
+    @Test func restartCountsAreDecoded() throws {
+        guard case .modified(let pod) = try Self.decode(#"{"type":"MODIFIED","object":\#(Self.realPod)}"#) else {
+            Issue.record("not a MODIFIED event")
+            return
+        }
+        #expect(pod.status.containerStatuses.map(\.restartCount) == [0, 1])
+        #expect(throws: (any Error).self) {
+            try Self.decode(#"{"type":"MODIFIED","object":{"metadata":{"name":"a","namespace":"b","uid":"c"},"status":{"containerStatuses":[{"name":"x","restartCount":1.5}]}}}"#)
+        }
+    }
+
     @Test("realistic watch events of the benchmark decode as JSONDecoder decodes them")
     func realisticEventsMatchJSONDecoder() throws {
         for i in 0..<20 {
