@@ -117,7 +117,8 @@ public struct PodcapController: Sendable {
         services.append(.init(service: http))
         let supervisor = Supervisor(
             configuration: .init(maxConcurrent: config.maxConcurrent, nodeName: config.nodeName, settings: config.settings,
-                                 diskBudgetMB: config.diskBudgetMB, grace: config.grace, backoff: config.backoff),
+                                 diskBudgetMB: config.diskBudgetMB, grace: config.grace, backoff: config.backoff,
+                                 progressInterval: config.progressInterval),
             events: watcher, runtime: runtime, reporter: CompositeReporter(reporters), logger: logger)
         services.append(.init(service: watcher))
         services.append(.init(service: supervisor))

@@ -126,11 +126,12 @@ public struct TcpdumpRuntime: CaptureRuntime {
         let exit = OneShot<CaptureExit>()
         let arguments = Array(argv.dropFirst())
         let ready = readyMarker.map(ReadyMarker.init)
+        let statistics = LiveStatistics()
         // Unstructured on purpose: the child outlives `start`, and its reaping must not be
         // cancelled along with whichever task happened to start or stop it.
         Task {
             let outcome = await ChildSupervisor.run(executable: executable, arguments: arguments,
-                                                    commands: stream, spawned: spawned, ready: ready)
+                                                    commands: stream, spawned: spawned, ready: ready, statistics: statistics)
             commands.finish()
             containerWatch?.cancel()
             exit.fulfill(TcpdumpOutputParser.exit(status: outcome.status, stderr: outcome.standardError))
@@ -138,7 +139,7 @@ public struct TcpdumpRuntime: CaptureRuntime {
         switch await spawned.value {
         case .success(let pid):
             let process = TcpdumpProcess(pid: pid, container: container, files: files, commands: commands, exit: exit,
-                                         containerWatch: containerWatch)
+                                         containerWatch: containerWatch, statistics: statistics)
             guard let ready else { return process }
             switch await Self.readiness(ready, exit: exit, timeout: readyTimeout) {
             case .ready, .timedOut:

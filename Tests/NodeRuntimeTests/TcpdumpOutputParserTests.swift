@@ -39,4 +39,13 @@ struct TcpdumpOutputParserTests {
         #expect(TcpdumpOutputParser.exit(status: .exited(0), stderr: banner).errorMessage == nil)
         #expect(TcpdumpOutputParser.exit(status: .signaled(9), stderr: banner).errorMessage == nil)
     }
+
+    @Test func requestedStatisticsLine() {
+        let line = Array("tcpdump: 1200 packets captured, 1 packet received by filter, 3 packets dropped by kernel".utf8)
+        #expect(TcpdumpOutputParser.requestedStatistics(line: line)
+                == CaptureStatistics(captured: 1200, receivedByFilter: 1, droppedByKernel: 3))
+        for other in ["tcpdump: listening on eth0, link-type EN10MB", "1200 packets captured", "tcpdump: x packets captured, 1 packet received by filter, 3 packets dropped by kernel"] {
+            #expect(TcpdumpOutputParser.requestedStatistics(line: Array(other.utf8)) == nil, "\(other)")
+        }
+    }
 }

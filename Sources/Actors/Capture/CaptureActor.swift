@@ -44,6 +44,8 @@ public actor CaptureActor {
     private let grace: Duration
     /// Already completed before podcap restarted: `run()` only hands the files over.
     private let resumesCompleted: Bool
+    /// How often a running capture asks tcpdump for its counters (`progress` reports); `nil`: never.
+    private let progressInterval: Duration?
     /// Whether any tcpdump of this capture started: a capture that never ran is cancelled,
     /// not stopped, and its report must say so.
     private var ran = false
@@ -52,7 +54,7 @@ public actor CaptureActor {
 
     public init(plan: CapturePlan, target: CaptureTarget, generation: Int, runtime: any CaptureRuntime,
                 reporter: any CaptureReporter, clock: any CaptureClock, grace: Duration, backoff: RestartBackoff,
-                resumesCompleted: Bool = false) {
+                resumesCompleted: Bool = false, progressInterval: Duration? = nil) {
         self.plan = plan
         self.target = Mutex(target)
         self.generation = generation
@@ -62,6 +64,7 @@ public actor CaptureActor {
         self.grace = grace
         self.backoff = backoff
         self.resumesCompleted = resumesCompleted
+        self.progressInterval = progressInterval
     }
 
     /// Asks the capture to stop for `reason`; `run()` (or `awaitRemoval()`) returns once it has.
@@ -131,11 +134,21 @@ public actor CaptureActor {
             if deadline == nil, let duration = plan.options.duration { deadline = since + duration }
             state = .running(process: process, attempt: attempt, since: since)
             report(.started(pid: process.pid, container: process.container, files: process.files, attempt: attempt))
-            let exit: CaptureExit
-            switch await waitForExitOrStop(process, deadline: deadline) {
-            case .interrupted(let interrupt): return await handle(interrupt, process: process, ran: true, files: files)
-            case .exited(let how): exit = how
+            var exit: CaptureExit?
+            var counted: CaptureStatistics?
+            while exit == nil {
+                switch await waitForExitOrStop(process, deadline: deadline) {
+                case .interrupted(let interrupt): return await handle(interrupt, process: process, ran: true, files: files)
+                case .exited(let how): exit = how
+                case .tick:
+                    // Only a change is worth a status write.
+                    if let now = await process.statistics(), now != counted {
+                        counted = now
+                        report(.progress(statistics: now, files: files))
+                    }
+                }
             }
+            guard let exit else { continue }
             // `-c N` makes tcpdump exit by itself, with status 0, once it has its packets.
             if let count = plan.options.packets, exit.status == .exited(0) {
                 return await complete(.packetCount(count), process: nil, exit: exit, files: files)
@@ -172,6 +185,8 @@ public actor CaptureActor {
     private enum Wake: Sendable {
         case exited(CaptureExit)
         case interrupted(Interrupt)
+        /// Time to ask for the counters again.
+        case tick
     }
 
     private func handle(_ interrupt: Interrupt, process: (any CaptureProcess)?, ran: Bool, files: [String]) async -> Outcome {
@@ -192,7 +207,14 @@ public actor CaptureActor {
         let complete = completeSignal
         let clock = self.clock
         let watchContainers = plan.options.stopOn == .containerRestart
+        let progressInterval = self.progressInterval
         let wake: Wake? = await withTaskGroup(of: Wake?.self) { group in
+            if let progressInterval {
+                group.addTask {
+                    do { try await clock.sleep(for: progressInterval) } catch { return nil }
+                    return .tick
+                }
+            }
             group.addTask { await process.waitForExit().map(Wake.exited) }
             group.addTask { await stop.wait().map { .interrupted(.stop($0)) } }
             group.addTask { await complete.wait().map { .interrupted(.complete($0)) } }

@@ -27,6 +27,9 @@ public struct CaptureReport: Sendable, Hashable {
         /// earlier runs, then the ring tcpdump writes. Not all of them need exist yet (tcpdump
         /// creates ring files as it rotates); readers stat them to say what is on disk.
         case started(pid: Int32, container: CaptureTarget.Container, files: [String], attempt: Int)
+        /// A running capture's counters, asked of tcpdump (SIGUSR1) every few seconds while they
+        /// change; `files` as in `started`.
+        case progress(statistics: CaptureStatistics, files: [String])
         /// The process died or could not start; podcap retries after `retryIn`.
         case failed(reason: String, retryIn: Duration, attempt: Int)
         /// The Pod cannot be captured yet (no running container found); retried after `retryIn`.

@@ -46,6 +46,9 @@ public protocol CaptureProcess: Sendable {
     /// process exited while this capture ran (seen from the node, before the kubelet reports
     /// it), or `nil` once the waiting task is cancelled.
     func containerEnded() async -> ContainerEnd?
+    /// The packets captured and dropped so far, asked of the running process; `nil` when it
+    /// cannot tell.
+    func statistics() async -> CaptureStatistics?
 }
 
 /// A container of the captured Pod whose main process exited.
@@ -61,6 +64,9 @@ public struct ContainerEnd: Sendable, Hashable {
 extension CaptureProcess {
     /// Nothing to drain by default.
     public func drain() async {}
+
+    /// No live counters by default.
+    public func statistics() async -> CaptureStatistics? { nil }
 
     /// No container watch by default: waits until cancelled.
     public func containerEnded() async -> ContainerEnd? {

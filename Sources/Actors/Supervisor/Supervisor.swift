@@ -21,9 +21,13 @@ public actor Supervisor: Service {
         /// Time between SIGTERM and SIGKILL when a capture stops.
         public var grace: Duration
         public var backoff: RestartBackoff
+        /// How often running captures report tcpdump's counters (`progress`); `nil`: never.
+        public var progressInterval: Duration?
 
         public init(maxConcurrent: Int = 16, nodeName: String? = nil, settings: CaptureSettings = CaptureSettings(),
-                    diskBudgetMB: Int? = 2048, grace: Duration = .seconds(5), backoff: RestartBackoff = RestartBackoff()) {
+                    diskBudgetMB: Int? = 2048, grace: Duration = .seconds(5), backoff: RestartBackoff = RestartBackoff(),
+                    progressInterval: Duration? = nil) {
+            self.progressInterval = progressInterval
             self.maxConcurrent = maxConcurrent
             self.nodeName = nodeName
             self.settings = settings
@@ -185,7 +189,8 @@ public actor Supervisor: Service {
             case .start(let uid, let generation, let plan, let target, let completed):
                 let actor = CaptureActor(plan: plan, target: target, generation: generation, runtime: runtime,
                                          reporter: reporter, clock: clock, grace: configuration.grace,
-                                         backoff: configuration.backoff, resumesCompleted: completed)
+                                         backoff: configuration.backoff, resumesCompleted: completed,
+                                         progressInterval: configuration.progressInterval)
                 captures[uid] = actor
                 guard case .running(let jobs) = state else {
                     // Only possible once run() has ended; the capture never started.

@@ -63,6 +63,14 @@ public struct CaptureNotice: Sendable, Equatable {
                                                          message: message, files: existing(files, sizeOf), maxFiles: files.count,
                                                          options: options, time: time)),
                                  emitsEvent: true)
+        case .progress(let stats, let files):
+            let present = existing(files, sizeOf)
+            let message = "capturing: \(stats.captured) packets captured, \(stats.droppedByKernel) dropped by kernel, "
+                + "\(present.count) file\(present.count == 1 ? "" : "s") on disk"
+            return CaptureNotice(type: .normal, reason: "CaptureProgress", message: message,
+                                 status: .set(statusJSON(state: "capturing", reason: "Capturing", message: message, files: present,
+                                                         maxFiles: files.count, options: options, statistics: stats, time: time)),
+                                 emitsEvent: false)
         case .completed(let reason, let exit, let files):
             let present = existing(files, sizeOf)
             var message = "capture completed: \(reason); tcpdump stopped, "

@@ -29,7 +29,8 @@ final class StatusRefresher: CaptureReporter, Service {
 
     func report(_ report: CaptureReport) {
         switch report.change {
-        case .started(_, _, let files, _):
+        case .started(_, _, let files, _), .progress(_, let files):
+            // The latest of the two is what a refresh writes again (with its counters).
             let listed = files.filter(exists)
             running.withLock { $0[report.pod] = Entry(report: report, listed: listed) }
         case .stopped, .failed, .waiting, .rejected, .completed:
@@ -54,7 +55,12 @@ final class StatusRefresher: CaptureReporter, Service {
         let due: [CaptureReport] = running.withLock { entries in
             var due: [CaptureReport] = []
             for (pod, entry) in entries {
-                guard case .started(_, _, let files, _) = entry.report.change else { continue }
+                let files: [String]
+                switch entry.report.change {
+                case .started(_, _, let started, _): files = started
+                case .progress(_, let counted): files = counted
+                default: continue
+                }
                 let now = files.filter(exists)
                 if now != entry.listed {
                     entries[pod] = Entry(report: entry.report, listed: now)

@@ -77,6 +77,9 @@ struct CaptureLedger: Sendable {
         case .rejected:
             end(report)
             seen.removeValue(forKey: uid)
+        case .progress:
+            // Counters only; the capture's state is unchanged.
+            break
         case .completed:
             // No process and no slot any more; its files stay, and so does their disk series.
             queued.remove(uid)

@@ -91,6 +91,12 @@ public final class LogReporter: CaptureReporter, Service {
             metadata["container"] = .string(container.name)
             metadata["files"] = .array(files.map { .string($0) })
             metadata["attempt"] = "\(attempt)"
+        case .progress(let statistics, _):
+            level = .debug
+            message = "capture counters"
+            metadata["event"] = "progress"
+            metadata["packets_captured"] = "\(statistics.captured)"
+            metadata["packets_dropped"] = "\(statistics.droppedByKernel)"
         case .failed(let reason, let retryIn, let attempt):
             level = .warning
             message = "capture failed"

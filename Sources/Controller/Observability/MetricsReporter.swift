@@ -95,7 +95,8 @@ public final class MetricsReporter: CaptureReporter {
         state.withLock { state in
             guard let outcome = state.ledger.apply(report) else { return }
             switch report.change {
-            case .queued, .waiting:
+            case .queued, .waiting, .progress:
+                // The packet counters add up tcpdump's totals when a capture ends.
                 break
             case .started(_, _, _, let attempt):
                 started.increment()

@@ -4,4 +4,6 @@ enum ChildCommand: Sendable {
     case terminate(grace: Duration)
     /// SIGKILL to the process group now.
     case kill
+    /// SIGUSR1: tcpdump prints its counters on stderr and goes on.
+    case requestStatistics
 }

@@ -22,7 +22,8 @@ enum ChildSupervisor {
         arguments: [String],
         commands: AsyncStream<ChildCommand>,
         spawned: OneShot<Result<Int32, CaptureStartError>>,
-        ready: ReadyMarker? = nil
+        ready: ReadyMarker? = nil,
+        statistics: LiveStatistics? = nil
     ) async -> ChildOutcome {
         var options = PlatformOptions()
         // pgid 0: a new group led by the child, so signals reach anything it forks, and a
@@ -31,7 +32,7 @@ enum ChildSupervisor {
         options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))]
         let stderr: StderrPipe
         do {
-            stderr = try StderrPipe(ready: ready)
+            stderr = try StderrPipe(ready: ready, statistics: statistics)
         } catch {
             let message = "cannot run \(executable): \(error)"
             spawned.fulfill(.failure(.failed(message)))
@@ -98,6 +99,8 @@ enum ChildSupervisor {
                     }
                 case .kill:
                     signal(execution, SIGKILL)
+                case .requestStatistics:
+                    signal(execution, SIGUSR1)
                 }
             }
             timers.cancelAll()

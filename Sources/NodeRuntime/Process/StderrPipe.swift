@@ -14,6 +14,7 @@ final class StderrPipe: Sendable {
     let writeEnd: Int32
     private let readEnd: Int32
     private let ready: ReadyMarker?
+    private let statistics: LiveStatistics?
     private let state = Mutex(State())
 
     private struct State {
@@ -27,7 +28,7 @@ final class StderrPipe: Sendable {
     /// fd 2), so a capture spawned concurrently never inherits it and holds it open. A Unix
     /// socket pair, because Glibc's module does not export `pipe2`, and `pipe` + `fcntl` would
     /// leave that window open; tcpdump only `write`s to its stderr.
-    init(ready: ReadyMarker?) throws(PipeFailure) {
+    init(ready: ReadyMarker?, statistics: LiveStatistics? = nil) throws(PipeFailure) {
         var fds: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
             throw PipeFailure(errno: errno)
@@ -35,6 +36,7 @@ final class StderrPipe: Sendable {
         readEnd = fds[0]
         writeEnd = fds[1]
         self.ready = ready
+        self.statistics = statistics
         _ = fcntl(readEnd, F_SETFL, fcntl(readEnd, F_GETFL) | O_NONBLOCK)
     }
 
@@ -86,6 +88,7 @@ final class StderrPipe: Sendable {
                         return state.output.headContains(ready.marker)
                     }
                     if fire { ready?.fulfill() }
+                    statistics?.consume(bytes)
                     continue
                 }
                 if n < 0, errno == EINTR { continue }

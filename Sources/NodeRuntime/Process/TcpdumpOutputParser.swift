@@ -31,6 +31,23 @@ public enum TcpdumpOutputParser {
         return CaptureStatistics(captured: captured, receivedByFilter: received, droppedByKernel: dropped)
     }
 
+    /// The line SIGUSR1 makes tcpdump print while it runs:
+    /// `tcpdump: A packets captured, B packets received by filter, C packets dropped by kernel`
+    /// (`packet` for 1).
+    public static func requestedStatistics(line: some Collection<UInt8>) -> CaptureStatistics? {
+        let text = String(decoding: line, as: UTF8.self)
+        guard text.hasPrefix("tcpdump: ") else { return nil }
+        var values: [String: UInt64] = [:]
+        for part in text.dropFirst("tcpdump: ".count).split(separator: ",") {
+            let words = part.split(separator: " ")
+            guard words.count >= 3, let value = UInt64(words[0]), words[1] == "packets" || words[1] == "packet" else { return nil }
+            values[words.dropFirst(2).joined(separator: " ")] = value
+        }
+        guard let captured = values["captured"], let received = values["received by filter"],
+              let dropped = values["dropped by kernel"] else { return nil }
+        return CaptureStatistics(captured: captured, receivedByFilter: received, droppedByKernel: dropped)
+    }
+
     /// The most telling error line, or `nil` for a clean run.
     ///
     /// A known failure phrase wins; otherwise, for an unsuccessful exit, the last line that is

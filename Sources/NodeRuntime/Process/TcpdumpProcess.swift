@@ -12,15 +12,35 @@ public struct TcpdumpProcess: CaptureProcess {
     private let commands: AsyncStream<ChildCommand>.Continuation
     private let exit: OneShot<CaptureExit>
     private let containerWatch: ContainerExitWatch?
+    private let liveStatistics: LiveStatistics?
 
     init(pid: Int32, container: CaptureTarget.Container, files: [String],
-         commands: AsyncStream<ChildCommand>.Continuation, exit: OneShot<CaptureExit>, containerWatch: ContainerExitWatch? = nil) {
+         commands: AsyncStream<ChildCommand>.Continuation, exit: OneShot<CaptureExit>, containerWatch: ContainerExitWatch? = nil,
+         statistics: LiveStatistics? = nil) {
         self.pid = pid
         self.container = container
         self.files = files
         self.commands = commands
         self.exit = exit
         self.containerWatch = containerWatch
+        self.liveStatistics = statistics
+    }
+
+    /// SIGUSR1, then the counters tcpdump prints for it; `nil` if it has not answered within
+    /// a second (it is busy exiting, or it is not tcpdump).
+    public func statistics() async -> CaptureStatistics? {
+        guard let liveStatistics else { return nil }
+        let before = liveStatistics.generation
+        commands.yield(.requestStatistics)
+        return await withTaskGroup(of: CaptureStatistics?.self) { group in
+            group.addTask { await liveStatistics.next(after: before) }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(1))
+                return nil
+            }
+            defer { group.cancelAll() }
+            return await group.next() ?? nil
+        }
     }
 
     public func containerEnded() async -> ContainerEnd? {

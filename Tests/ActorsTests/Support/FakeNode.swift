@@ -176,6 +176,7 @@ final class RecordingReporter: CaptureReporter {
         case .stopped: "stopped"
         case .rejected: "rejected"
         case .completed: "completed"
+        case .progress: "progress"
         }
         counts.withLock { $0[kind, default: 0] += 1 }
         if keep { reports.withLock { $0.append(report) } }

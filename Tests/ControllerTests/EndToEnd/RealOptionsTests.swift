@@ -41,6 +41,7 @@ struct RealOptionsTests {
         let waiter = CaptureReportWaiter()
         var configuration = ControllerConfiguration(nodeName: node, kube: cluster.config, settings: settings, grace: .seconds(3))
         configuration.listen = "127.0.0.1:0"
+        configuration.progressInterval = .milliseconds(300)
         let path = { (name: String) in "\(directory.path)/capture-\(name).pcap" }
         let sender = pods[4]
 
@@ -63,6 +64,18 @@ struct RealOptionsTests {
             #expect(summary.protocols.icmp == 0 && summary.protocols.arp == 0)
             #expect(summary.capturedBytes <= 96 * summary.packets, "snaplen caps every packet")
             #expect(summary.bytes == summary.packets * (14 + 20 + 8 + 400), "original lengths are kept")
+            // While it runs, tcpdump's own counters (SIGUSR1) reach the status.
+            let counted = try await waiter.next(since: mark, timeout: .seconds(5)) { r in
+                if case .progress(let stats, _) = r.change { return r.pod.name == "alpha" && stats.captured >= UInt64(matching + marker) }
+                return false
+            }
+            guard case .progress(let live, _) = counted.change else { return }
+            #expect(live.captured == UInt64(summary.packets) && live.droppedByKernel == 0)
+            #expect(RealCaptureTests.isAlive(alphaPID), "asking for the counters does not stop tcpdump")
+            try await cluster.eventually(timeout: .seconds(5), "alpha's status carries the counters") {
+                let status = try await cluster.annotations("alpha")[O.status] ?? ""
+                return status.contains(#""state":"capturing""#) && status.contains(#""packets":\#(summary.packets),"dropped":0"#)
+            }
 
             // 2. Change the filter mid-capture: old files go first, the new capture starts empty.
             mark = waiter.mark

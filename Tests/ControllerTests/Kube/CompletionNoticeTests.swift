@@ -65,6 +65,16 @@ struct CompletionNoticeTests {
         #expect(missing.message == "invalid value \"net1\" for tcpdump.antrea.io/interface: no such interface in the Pod's network namespace; it has lo, eth0")
     }
 
+    @Test func progressUpdatesTheStatusWithoutAnEvent() throws {
+        let report = CaptureReport(pod: Self.pod, change: .progress(
+            statistics: CaptureStatistics(captured: 812, receivedByFilter: 812, droppedByKernel: 0), files: ["/capture/capture-web-1.pcap"]))
+        let n = CaptureNotice.of(report, now: Self.time, sizeOf: { _ in 100_024 })
+        #expect(!n.emitsEvent)
+        #expect(n.message == "capturing: 812 packets captured, 0 dropped by kernel, 1 file on disk")
+        let s = try status(n)
+        #expect(s["state"] as? String == "capturing" && s["packets"] as? Int == 812 && s["dropped"] as? Int == 0)
+    }
+
     @Test func metricsCountCompletionsByReason() throws {
         let metrics = MetricsReporter()
         let text0 = metrics.render()
