@@ -109,6 +109,7 @@ let package = Package(
                 "Actors",
                 "CaptureOptions",
                 "CPidfd",
+                "KubeModel",
                 "KubeClient",
                 "Pcap",
                 .product(name: "Subprocess", package: "swift-subprocess"),

@@ -37,22 +37,30 @@ public struct PodcapController: Sendable {
                     onSynced: (@Sendable () -> Void)? = nil) async throws {
         let config = configuration
         let directory = CaptureDirectory(path: config.settings.directory)
-        let runtime: any CaptureRuntime
         if let runtimeOverride {
-            runtime = runtimeOverride
-        } else {
-            CaptureDirectory.restrictUmask()
-            try directory.prepare()
+            return try await run(runtime: runtimeOverride, directory: directory, signals: signals, onListening: onListening,
+                                 onSynced: onSynced)
+        }
+        CaptureDirectory.restrictUmask()
+        try directory.prepare()
+        // Before the orphan reaper and the stale-file sweep: with two controllers on one
+        // directory, each would stop the other's tcpdumps and delete its files. A predecessor
+        // still shutting down (a rollout) gets its grace period to let go.
+        try await CaptureDirectoryLock.with(directory: directory.path, wait: config.grace + .seconds(5)) {
             let tcpdump = TcpdumpRuntime(.init(procRoot: config.procRoot, nsenter: config.nsenterPath, tcpdump: config.tcpdumpPath))
             _ = try tcpdump.checkBinaries()
-            runtime = tcpdump
             let orphans = await OrphanCaptureReaper(procRoot: config.procRoot, directory: directory.path).stopOrphans()
             if !orphans.isEmpty {
                 logger.notice("stopped \(orphans.count) tcpdump processes left running by a previous podcap",
                               metadata: ["pids": "\(orphans)"])
             }
+            try await run(runtime: tcpdump, directory: directory, signals: signals, onListening: onListening, onSynced: onSynced)
         }
+    }
 
+    private func run(runtime: any CaptureRuntime, directory: CaptureDirectory, signals: Bool,
+                     onListening: (@Sendable (Int) async -> Void)?, onSynced: (@Sendable () -> Void)?) async throws {
+        let config = configuration
         let client = try KubernetesClient(config: config.kube, logger: logger)
         do {
             try await runServices(client: client, runtime: runtime, directory: directory, signals: signals, onListening: onListening,

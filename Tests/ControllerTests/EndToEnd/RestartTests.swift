@@ -101,6 +101,26 @@ struct RestartTests {
                 && keepRingExists()
         }
         for pid in orphaned { #expect(kill(pid, 0) != 0 || RealCaptureTests.isAlive(pid) == false) }
+
+        // A third podcap on the same directory refuses to start (after the grace period + 5 s it
+        // gives a predecessor), naming the holder, and touches nothing of the running one.
+        let running = reaper.orphans()
+        let third = Process()
+        third.executableURL = URL(fileURLWithPath: try #require(Self.binary))
+        third.arguments = arguments
+        let errors = Pipe()
+        third.standardOutput = FileHandle.nullDevice
+        third.standardError = errors
+        let refused = ContinuousClock.now
+        try third.run()
+        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        third.waitUntilExit()
+        #expect(third.terminationStatus != 0)
+        #expect(output.contains("capture directory \(captureDir) is in use by another podcap (PID \(second.processIdentifier))"), "\(output)")
+        #expect(ContinuousClock.now - refused < .seconds(15))
+        print("third podcap refused after \((ContinuousClock.now - refused).readable): \(output.split(separator: "\n").last ?? "")")
+        #expect(reaper.orphans() == running, "the second podcap's tcpdump was not stopped")
+        #expect(keepRingExists(), "and its files were not swept")
         let kept = try CaptureDirectory(path: captureDir).ownedNames(of: keepPlan).filter { $0.segment != nil }
         #expect(kept.map(\.fileName) == ["capture-keep.pcap0.1"], "the first run's file is kept as segment 1")
         let before = try PcapReader.summarize(path: captureDir + "/capture-keep.pcap0.1")
