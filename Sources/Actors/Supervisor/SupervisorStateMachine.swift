@@ -92,6 +92,12 @@ public struct SupervisorStateMachine: Sendable {
     private var seenVersions: [String: UInt64] = [:]
     /// Recently deleted UIDs: a late event about them must not resurrect the Pod.
     private var deleted = RecentSet(capacity: 4096)
+    /// Completion markers in status annotations are read only from the first list: a capture
+    /// that completed under an earlier podcap is in it. Later, a marker can only be one whose
+    /// removal is still on its way (the annotation was removed and added again), and trusting it
+    /// would never start the new capture.
+    private var readsCompletionMarkers = false
+    private var listedOnce = false
 
     public init(maxConcurrent: Int, nodeName: String?, settings: CaptureSettings, diskBudgetMB: Int? = nil) {
         precondition(maxConcurrent >= 1, "maxConcurrent must be at least 1")
@@ -125,8 +131,9 @@ public struct SupervisorStateMachine: Sendable {
         }
         if let version { seenVersions[uid] = version }
         let onNode = nodeName == nil || pod.spec.nodeName == nodeName
+        let marker = readsCompletionMarkers ? annotations[OptionAnnotation.status].flatMap(CompletionMarker.key(inStatus:)) : nil
         var entry = pods[uid] ?? PodEntry(pod: PodRef(pod), request: request, readiness: .notReady(""), onNode: onNode,
-                                          source: source, completedKey: annotations[OptionAnnotation.status].flatMap(CompletionMarker.key(inStatus:)))
+                                          source: source, completedKey: marker)
         entry.pod = PodRef(pod)
         entry.request = request
         entry.source = source
@@ -168,6 +175,9 @@ public struct SupervisorStateMachine: Sendable {
         for uid in known where !present.contains(uid) {
             podDeleted(uid: uid, into: &actions)
         }
+        readsCompletionMarkers = !listedOnce
+        listedOnce = true
+        defer { readsCompletionMarkers = false }
         for pod in current { podChanged(pod, into: &actions) }
     }
 

@@ -167,6 +167,24 @@ struct CompletionStateMachineTests {
         #expect(stops(actions) == [.annotationRemoved])
     }
 
+    @Test mutating func aMarkerOutsideTheFirstListIsIgnored() {
+        var m = machine()
+        var actions: [Action] = []
+        m.resynced([], into: &actions)
+        let key = CaptureSpec(fileCount: 2).key
+        var pod = factory.pod("a", annotation: "2")
+        // Removed and added again before the status removal landed: the old marker is still there.
+        pod.metadata.annotations[OptionAnnotation.status] = #"{"state":"completed","request":""# + key + #"","time":"t"}"#
+        m.podChanged(pod, into: &actions)
+        #expect(starts(actions).map(\.completed) == [false])
+        // A relist later is not the first list either.
+        var m2 = machine()
+        actions.removeAll()
+        m2.resynced([], into: &actions)
+        m2.resynced([pod], into: &actions)
+        #expect(starts(actions).map(\.completed) == [false])
+    }
+
     @Test mutating func shutdownStopsEndedCapturesKeepingFiles() {
         var m = machine()
         var actions: [Action] = []

@@ -10,19 +10,7 @@ struct CompletionSupervisorTests {
     typealias Rig = SupervisorTests.Rig
 
     func withRig(max: Int = 4, _ body: (Rig) async throws -> Void) async throws {
-        let rig = Rig(max: max)
-        rig.executor.start()
-        defer { rig.executor.stop() }
-        try await withTaskExecutorPreference(rig.executor) {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await rig.watcher.run() }
-                group.addTask { try await rig.supervisor.run() }
-                await rig.source.send(.resynced([]))
-                try await body(rig)
-                group.cancelAll()
-                try await group.waitForAll()
-            }
-        }
+        try await SupervisorTests.withRig(max: max, body)
     }
 
     @Test func durationCompletesKeepsFilesAndRemovalDeletesThem() async throws {

@@ -30,8 +30,8 @@ struct SupervisorTests {
     }
 
     /// Runs `body` with the Supervisor running on the simulation executor, then cancels it.
-    func withRig(_ body: (Rig) async throws -> Void) async throws {
-        let rig = Rig()
+    static func withRig(max: Int = 4, _ body: (Rig) async throws -> Void) async throws {
+        let rig = Rig(max: max)
         rig.executor.start()
         defer { rig.executor.stop() }
         try await withTaskExecutorPreference(rig.executor) {
@@ -48,7 +48,7 @@ struct SupervisorTests {
 
     @Test func crashedProcessIsRestartedWithBackoffAndReported() async throws {
         var factory = PodFactory()
-        try await withRig { rig in
+        try await Self.withRig { rig in
             await rig.source.send(.added(factory.pod("a", annotation: "3")))
             await rig.executor.idle()
             #expect(rig.fake.aliveByUID["uid-default-a"] != nil)
@@ -71,7 +71,7 @@ struct SupervisorTests {
 
     @Test func podNotFoundIsWaitingThenStarts() async throws {
         var factory = PodFactory()
-        try await withRig { rig in
+        try await Self.withRig { rig in
             rig.fake.world.withLock { _ = $0.notReady.insert("uid-default-a") }
             await rig.source.send(.added(factory.pod("a", annotation: "3")))
             await rig.executor.idle()
@@ -84,7 +84,7 @@ struct SupervisorTests {
 
     @Test func annotationRemovalStopsAndDeletesExactlyItsFiles() async throws {
         var factory = PodFactory()
-        try await withRig { rig in
+        try await Self.withRig { rig in
             await rig.source.send(.added(factory.pod("a", annotation: "3")))
             await rig.source.send(.added(factory.pod("a.pcap1", annotation: "3")))
             await rig.executor.idle()
@@ -104,7 +104,7 @@ struct SupervisorTests {
     /// Issue 13, item 3: a capture whose tcpdump never started reports that, not a stop.
     @Test func captureThatNeverRanIsReportedAsNeverRan() async throws {
         var factory = PodFactory()
-        try await withRig { rig in
+        try await Self.withRig { rig in
             rig.fake.world.withLock { _ = $0.notReady.insert("uid-default-ghost") }
             await rig.source.send(.added(factory.pod("ghost", annotation: "2")))
             await rig.executor.idle()
@@ -133,7 +133,7 @@ struct SupervisorTests {
 
     @Test func gracefulShutdownKeepsFiles() async throws {
         var factory = PodFactory()
-        try await withRig { rig in
+        try await Self.withRig { rig in
             await rig.source.send(.added(factory.pod("a", annotation: "2")))
             await rig.executor.idle()
             await rig.supervisor.shutdown()
