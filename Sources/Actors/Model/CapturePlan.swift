@@ -73,6 +73,13 @@ public struct CapturePlan: Sendable, Hashable {
     /// `capture-<pod>.pcap` (or the namespaced form).
     public var baseName: String { settings.baseName(for: pod) }
 
+    /// The longest file name the capture can own: its base, the ring index, and room for a
+    /// segment number of six digits (a million restarts). Linux allows 255 bytes per name.
+    public var longestFileNameBytes: Int { baseName.utf8.count + Self.suffixWidth(count: fileCount) + 7 }
+
+    /// Longest file name Linux file systems accept (`NAME_MAX`).
+    public static let maxFileNameBytes = 255
+
     /// The path given to `tcpdump -w`.
     public var writePath: String { settings.directory + "/" + baseName }
 

@@ -58,6 +58,9 @@ public enum CaptureRejection: Error, Sendable, Hashable, CustomStringConvertible
     case fileNameConflict(fileName: String, owner: String)
     /// `fileCount × fileSize` does not fit in what is left of `--max-disk-mb`.
     case diskBudget(requestedMB: Int, remainingMB: Int, budgetMB: Int)
+    /// The Pod's name (with the namespaced layout, namespace and name) makes a capture file
+    /// name longer than the file system allows.
+    case fileNameTooLong(fileName: String, bytes: Int)
     /// An option annotation is unknown or has an unusable value.
     case invalidOption(OptionRejection)
     /// `tcpdump.antrea.io/interface` names an interface the Pod's network namespace lacks;
@@ -71,6 +74,7 @@ public enum CaptureRejection: Error, Sendable, Hashable, CustomStringConvertible
         case .tooManyFiles: "TooManyFiles"
         case .fileNameConflict: "FileNameConflict"
         case .diskBudget: "DiskBudgetExceeded"
+        case .fileNameTooLong: "FileNameTooLong"
         case .invalidOption(let option): option.reason
         case .interfaceNotFound: "InterfaceNotFound"
         }
@@ -86,6 +90,8 @@ public enum CaptureRejection: Error, Sendable, Hashable, CustomStringConvertible
             "capture file name \(fileName) is already used by Pod \(owner); use --file-layout namespaced to capture both"
         case .diskBudget(let requested, let remaining, let budget):
             "capture needs \(requested) MB but only \(remaining) MB of the \(budget) MB disk budget (--max-disk-mb) is left"
+        case .fileNameTooLong(let fileName, let bytes):
+            "capture file names for this Pod (\(fileName)…) would be up to \(bytes) bytes, over the \(CapturePlan.maxFileNameBytes) a file name may have; capture a Pod with a shorter name"
         case .invalidOption(let option):
             option.description
         case .interfaceNotFound(let name, let available):

@@ -440,6 +440,11 @@ public struct SupervisorStateMachine: Sendable {
     /// until a capture releases one.
     private mutating func claimAndReserve(_ uid: String, plan: CapturePlan, into actions: inout [Action]) -> Bool {
         let base = plan.baseName
+        // tcpdump would fail to create the file (ENAMETOOLONG) and be retried forever.
+        guard plan.longestFileNameBytes <= CapturePlan.maxFileNameBytes else {
+            reject(uid, .fileNameTooLong(fileName: String(base.prefix(40)), bytes: plan.longestFileNameBytes), into: &actions)
+            return false
+        }
         if let owner = claims[base], owner != uid {
             if !blocked.contains(uid) { blocked.append(uid) }
             // Waiting for a capture that is only stopping is not a conflict worth an Event.

@@ -226,5 +226,6 @@ public final class MetricsReporter: CaptureReporter {
         .invalidOption(OptionRejection(annotation: "", value: "", problem: "")),
         .invalidOption(OptionRejection(annotation: "", value: "", problem: "", known: false)),
         .interfaceNotFound("", available: []),
+        .fileNameTooLong(fileName: "", bytes: 0),
     ].map(\.reason)
 }

@@ -167,6 +167,18 @@ struct CompletionStateMachineTests {
         #expect(stops(actions) == [.annotationRemoved])
     }
 
+    @Test mutating func podNamesTooLongForAFileNameAreRejectedNotRetried() {
+        var m = machine()
+        var actions: [Action] = []
+        let long = String(repeating: "a", count: 240)  // 8 + 240 + 5 + 1 + 7 = 261 > 255
+        m.podChanged(factory.pod(long, annotation: "2"), into: &actions)
+        m.podChanged(factory.pod(String(repeating: "b", count: 234), annotation: "2"), into: &actions)  // 255: fits
+        #expect(starts(actions).map(\.plan.pod.name.count) == [234])
+        let rejected = actions.compactMap { if case .report(let r) = $0, case .rejected(let why) = r.change { why } else { nil } }
+        #expect(rejected.map(\.reason) == ["FileNameTooLong"])
+        #expect(rejected.first?.description.contains("up to 261 bytes, over the 255") == true)
+    }
+
     @Test mutating func aMarkerOutsideTheFirstListIsIgnored() {
         var m = machine()
         var actions: [Action] = []
