@@ -44,7 +44,7 @@ bench: deps
 	$(SWIFT) build -c release --static-swift-stdlib --product podcap
 	$(SWIFT) build -c release --static-swift-stdlib --product podcap-bench
 	scripts/check-no-icu.sh .build/release/podcap
-	.build/release/podcap-bench decode pidscan memory --envtest $(ENVTEST) --busy 100 \
+	.build/release/podcap-bench decode reconcile pidscan overhead loss memory --envtest $(ENVTEST) --busy 100 \
 		latency --envtest $(ENVTEST) --repetitions 30 --no-kubesim --results bench/results.json
 
 # `make deliverables` (mk/node.mk) writes deliverables/ from the real-node e2e; the KubeSim demo's

@@ -121,14 +121,11 @@ struct ControllerCommand: AsyncParsableCommand {
         ])
         do {
             // Once synced and the watch is open, drop the code pages of startup and the first
-            // list once more: what comes back is what the controller runs from then on.
-            try await PodcapController(configuration: configuration, logger: logger)
-                .run(onSynced: {
-                    Task {
-                        try? await Task.sleep(for: .seconds(2))
-                        ExecutableResidency.trimCodePages()
-                    }
-                })
+            // list once more, and again after each burst of capture starts and stops: what
+            // comes back is what the controller runs from then on.
+            let trimmer = CodePageTrimmer()
+            try await PodcapController(configuration: configuration, reporters: [trimmer], logger: logger)
+                .run(onSynced: { trimmer.schedule() })
         } catch {
             logger.critical("podcap controller stopped: \(error)")
             throw ExitCode.failure

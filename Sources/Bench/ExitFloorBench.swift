@@ -16,10 +16,12 @@ enum ExitFloorBench {
     /// Per run: spawn → `listening on`, and signal → reaped, in milliseconds.
     struct Floors {
         var listening: [Double] = []
+        /// spawn → tcpdump exec'd (kernel proc connector): fork, nsenter's start-up and setns, exec.
+        var execed: [Double] = []
         var exit: [Double] = []
     }
 
-    static func measure(pod: SandboxPod, signal: Int32, repetitions: Int) throws -> Floors {
+    static func measure(pod: SandboxPod, signal: Int32, repetitions: Int, procEvents: BenchProcEvents?) throws -> Floors {
         var floors = Floors()
         let directory = "/tmp/podcap-bench-floor-\(getpid())"
         mkdir(directory, 0o700)
@@ -37,6 +39,9 @@ enum ExitFloorBench {
             try waitForListening(stderr, pid: pid)
             let t0 = BenchClock.nanos()
             floors.listening.append(Double(t0 - spawned) / 1e6)
+            if let exec = procEvents?.record(of: pid)?.execs.last, exec >= spawned {
+                floors.execed.append(Double(exec - spawned) / 1e6)
+            }
             kill(pid, signal)
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0, errno == EINTR {}

@@ -22,6 +22,12 @@ struct ProcFixture: ~Copyable {
         TempTree.write(dir + "/cgroup", lines.joined(separator: "\n") + "\n")
     }
 
+    /// Removes process `pid` (it exited).
+    func remove(pid: Int32) {
+        unlink(root + "/\(pid)/cgroup")
+        rmdir(root + "/\(pid)")
+    }
+
     /// Adds a directory that is not a process (like `/proc/sys`).
     func addNonProcess(_ name: String) {
         mkdir(root + "/" + name, 0o755)

@@ -262,7 +262,20 @@ struct JSONScanner {
         let start = index + 1 // after the opening quote
         var i = start
         var escaped = false
-        while i < count {
+        while true {
+            // Eight bytes at a time while none of them is a quote, a backslash or a control
+            // character (exact word tests: "has a zero byte" after XOR, "has a byte < 0x20").
+            if i + 8 <= count {
+                let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+                let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+                if special & highs == 0 {
+                    i += 8
+                    continue
+                }
+            }
+            guard i < count else { break }
             let byte = base.load(fromByteOffset: i, as: UInt8.self)
             if byte == UInt8(ascii: "\"") {
                 index = i + 1
