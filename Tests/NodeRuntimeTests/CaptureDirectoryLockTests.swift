@@ -18,7 +18,7 @@ struct CaptureDirectoryLockTests {
             try await CaptureDirectoryLock.with(directory: dir, wait: .zero) {
                 let started = ContinuousClock.now
                 do {
-                    try await CaptureDirectoryLock.with(directory: dir, wait: .milliseconds(300)) { Issue.record("both hold the lock") }
+                    try await CaptureDirectoryLock.with(directory: dir, wait: .milliseconds(300)) { Issue.record("both hold the lock"); return }
                 } catch let held as CaptureDirectoryLock.Held {
                     #expect(held.owner == getpid())
                     #expect(held.description.contains("is in use by another podcap (PID \(getpid()))"))
