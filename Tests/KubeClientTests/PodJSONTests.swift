@@ -46,6 +46,19 @@ struct PodJSONTests {
         #expect(expected.metadata.annotations["note"] == "tab\there \"quoted\" é中 😀 /slash")
     }
 
+    /// Raw (unescaped) UTF-8 takes the validating path; invalid UTF-8 is an error, as for JSONDecoder.
+    @Test func rawUTF8StringsAreValidated() throws {
+        let pod = #"{"metadata":{"name":"web","namespace":"ns","uid":"u","annotations":{"note":"é中 😀 plain ascii after"}}}"#
+        guard case .added(let decoded) = try Self.decode(#"{"type":"ADDED","object":\#(pod)}"#) else {
+            Issue.record("not ADDED")
+            return
+        }
+        #expect(decoded == (try Self.reference(pod)))
+        var bytes = Array(#"{"type":"ADDED","object":{"metadata":{"name":"web","namespace":"ns","uid":"u","annotations":{"note":"ab"#.utf8)
+        bytes += [0xC3, 0x28] + Array(#""}}}}"#.utf8)
+        #expect(throws: (any Error).self) { try PodWatchEvent.decode(line: ByteBuffer(bytes: bytes), using: JSONDecoder()) }
+    }
+
     /// `stop-on: container-restart` compares restart counts, so both decoders must read them.
     @Test func restartCountsAreDecoded() throws {
         guard case .modified(let pod) = try Self.decode(#"{"type":"MODIFIED","object":\#(Self.realPod)}"#) else {

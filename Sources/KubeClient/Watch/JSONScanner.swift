@@ -297,9 +297,28 @@ struct JSONScanner {
     }
 
     /// The content of `key` with escapes resolved.
+    /// Whether every byte is below 0x80, eight at a time.
+    @inline(__always)
+    static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        let count = bytes.count
+        while i + 8 <= count {
+            if bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            i += 8
+        }
+        while i < count {
+            if bytes[i] >= 0x80 { return false }
+            i += 1
+        }
+        return true
+    }
+
     func decodeString(_ key: JSONKey) throws(Failure) -> String {
         let content = UnsafeRawBufferPointer(rebasing: bytes[key.start..<key.end])
         if !key.escaped {
+            // Nearly every string of a Pod is ASCII, which needs no validation, and
+            // `String(validating:as:)` pays generic-metadata lookups on every call.
+            if Self.isASCII(content) { return String(decoding: content, as: UTF8.self) }
             guard let text = String(validating: content, as: UTF8.self) else {
                 throw Failure(message: "invalid UTF-8 in a string", offset: key.start)
             }
