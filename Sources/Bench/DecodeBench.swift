@@ -29,16 +29,10 @@ enum DecodeBench {
         for _ in 0..<5 {
             var decoded = 0
             let elapsed = try ContinuousClock().measure {
-                for _ in 0..<rounds {
-                    var splitter = WatchLineSplitter()
-                    for chunk in chunks {
-                        splitter.append(chunk)
-                        while let line = try splitter.nextLine() {
-                            switch try PodWatchEvent.decode(line: line, using: decoder) {
-                            case .added, .modified: decoded += 1
-                            default: break
-                            }
-                        }
+                try forEachLine(of: chunks, rounds: rounds) { line in
+                    switch try PodWatchEvent.decode(line: line, using: decoder) {
+                    case .added, .modified: decoded += 1
+                    default: break
                     }
                 }
             }
@@ -57,6 +51,17 @@ enum DecodeBench {
                      baseline))
     }
 
+    /// The stream's lines, `rounds` times over, as the watch splits them.
+    private static func forEachLine(of chunks: [ByteBuffer], rounds: Int, _ body: (ByteBuffer) throws -> Void) throws {
+        for _ in 0..<rounds {
+            var splitter = WatchLineSplitter()
+            for chunk in chunks {
+                splitter.append(chunk)
+                while let line = try splitter.nextLine() { try body(line) }
+            }
+        }
+    }
+
     /// Events/s of `JSONDecoder` over the same stream, decoding `{type, object: Pod}`.
     private static func jsonDecoderRate(chunks: [ByteBuffer], decoder: JSONDecoder, rounds: Int) throws -> Double {
         struct Wire: Decodable {
@@ -65,15 +70,9 @@ enum DecodeBench {
         }
         var decoded = 0
         let elapsed = try ContinuousClock().measure {
-            for _ in 0..<rounds {
-                var splitter = WatchLineSplitter()
-                for chunk in chunks {
-                    splitter.append(chunk)
-                    while let line = try splitter.nextLine() {
-                        _ = try decoder.decode(Wire.self, from: Data(line.readableBytesView))
-                        decoded += 1
-                    }
-                }
+            try forEachLine(of: chunks, rounds: rounds) { line in
+                _ = try decoder.decode(Wire.self, from: Data(line.readableBytesView))
+                decoded += 1
             }
         }
         return Double(decoded) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)

@@ -10,22 +10,13 @@ public enum Traffic {
     public static func sendUDP(from source: SandboxPod, to destination: SandboxPod, port: UInt16 = 9_999,
                                count: Int, payloadSize: Int = 64, burst: Int = 50,
                                pause: Duration = .milliseconds(2)) async throws(SandboxError) -> Int {
-        let fd = try NetnsThread.run(in: source.netnsPath) {
-            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            return fd >= 0 ? fd : -errno
-        }
-        guard fd >= 0 else { throw .system("socket(udp)", path: source.netnsPath, errno: -fd) }
+        let fd = try udpSocket(in: source)
         defer { close(fd) }
         var address = try socketAddress(destination.ipv4, port: port)
         let payload = [UInt8](repeating: 0x5A, count: payloadSize)
         var sent = 0
         for index in 0..<count {
-            let n = withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, payload, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            if n == payload.count { sent += 1 }
+            if send(fd, payload, to: &address) { sent += 1 }
             if (index + 1) % burst == 0 { try? await Task.sleep(for: pause) }
         }
         return sent
@@ -36,11 +27,7 @@ public enum Traffic {
     /// for `duration`. Returns how many the kernel accepted.
     public static func sendUDP(from source: SandboxPod, to destination: SandboxPod, port: UInt16 = 9_999,
                                packetsPerSecond: Int, duration: Duration, payloadSize: Int = 100) async throws(SandboxError) -> Int {
-        let fd = try NetnsThread.run(in: source.netnsPath) {
-            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            return fd >= 0 ? fd : -errno
-        }
-        guard fd >= 0 else { throw .system("socket(udp)", path: source.netnsPath, errno: -fd) }
+        let fd = try udpSocket(in: source)
         defer { close(fd) }
         var address = try socketAddress(destination.ipv4, port: port)
         let payload = [UInt8](repeating: 0x5A, count: payloadSize)
@@ -58,16 +45,31 @@ public enum Traffic {
                 continue
             }
             while attempted < due {
-                let n = withUnsafePointer(to: &address) { pointer in
-                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        sendto(fd, payload, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
                 attempted += 1
-                if n == payload.count { sent += 1 }
+                if send(fd, payload, to: &address) { sent += 1 }
             }
         }
         return sent
+    }
+
+    /// A UDP socket created inside `pod`'s network namespace (it stays there once made).
+    private static func udpSocket(in pod: SandboxPod) throws(SandboxError) -> Int32 {
+        let fd = try NetnsThread.run(in: pod.netnsPath) {
+            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            return fd >= 0 ? fd : -errno
+        }
+        guard fd >= 0 else { throw .system("socket(udp)", path: pod.netnsPath, errno: -fd) }
+        return fd
+    }
+
+    /// One datagram; whether the kernel took all of it.
+    private static func send(_ fd: Int32, _ payload: [UInt8], to address: inout sockaddr_in) -> Bool {
+        let n = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(fd, payload, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        return n == payload.count
     }
 
     /// ICMP echo from `source` to `destination` (the kernel there answers); returns replies.
