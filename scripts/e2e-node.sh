@@ -124,15 +124,15 @@ read_pcap() {
     printf '%s\n' "$out"
 }
 
-# pod_packets POD: every packet of every capture file of POD, as tcpdump -nn prints them.
+# pod_packets POD [TCPDUMP_FLAG…]: every packet of every capture file of POD, as tcpdump -nn
+# (plus the flags) prints them.
 pod_packets() {
     local name
     for name in $(host_files "$1"); do
-        tcpdump -nn -r "$capture_dir/$name" 2> /dev/null || true
+        tcpdump -nn "${@:2}" -r "$capture_dir/$name" 2> /dev/null || true
     done
 }
 
-# files_valid POD: every capture file of POD reads with no error and no truncation warning.
 # files_digest POD: sha256sum of each of POD's files in the host's /capture.
 files_digest() {
     local names
@@ -141,14 +141,7 @@ files_digest() {
     (cd "$capture_dir" && sha256sum -- "${names[@]}")
 }
 
-# pod_packets_tt POD: like pod_packets, with epoch timestamps (tcpdump -tt), oldest file first.
-pod_packets_tt() {
-    local name
-    for name in $(host_files "$1"); do
-        tcpdump -tt -nn -r "$capture_dir/$name" 2> /dev/null || true
-    done | sort -n
-}
-
+# files_valid POD: every capture file of POD reads with no error and no truncation warning.
 files_valid() {
     local name
     for name in $(host_files "$1"); do
@@ -638,10 +631,10 @@ files_valid "$crash_pod" || die "$crash_pod's files do not read cleanly"
 marker_in_files "$crash_pod" "crash-$old_run-" || die "the crashed run's packets are gone"
 if marker_in_files "$crash_pod" "crash-$new_run-"; then die "packets of the restarted container in the frozen capture"; fi
 # tcpdump -tt: seconds.microseconds since the epoch; the last query of the crashed run precedes the kill.
-last_old_ms=$(pod_packets_tt "$crash_pod" | grep -F "crash-$old_run-" | awk 'END { printf "%.0f", $1 * 1000 }')
-last_ms=$(pod_packets_tt "$crash_pod" | awk 'END { printf "%.0f", $1 * 1000 }')
+last_old_ms=$(pod_packets "$crash_pod" -tt | sort -n | grep -F "crash-$old_run-" | awk 'END { printf "%.0f", $1 * 1000 }')
+last_ms=$(pod_packets "$crash_pod" -tt | sort -n | awk 'END { printf "%.0f", $1 * 1000 }')
 ((last_old_ms <= killed_ms + 1)) || die "a query of the crashed run is stamped $((last_old_ms - killed_ms)) ms after the kill"
-log "$crash_pod: last query of run $old_run $((killed_ms - last_old_ms)) ms before the kill, last packet $((last_ms - killed_ms)) ms after it; $(pod_packets "$crash_pod" | grep -c "crash-$old_run-") queries of run $old_run kept, none of run $new_run"
+log "$crash_pod: last query of run $old_run $((killed_ms - last_old_ms)) ms before the kill, last packet at kill$(printf '%+d' $((last_ms - killed_ms))) ms; $(pod_packets "$crash_pod" | grep -c "crash-$old_run-") queries of run $old_run kept, none of run $new_run"
 crash_sums=$(files_digest "$crash_pod")
 log "$crash_pod: $(status_field message "$crash_pod")"
 

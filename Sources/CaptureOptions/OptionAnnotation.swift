@@ -15,5 +15,8 @@ public enum OptionAnnotation: String, Sendable, Hashable, CaseIterable, CustomSt
     /// podcap writes this one itself; it is not an option.
     public static let status = "tcpdump.antrea.io/status"
 
+    /// The part after the prefix (`filter`, `stop-on`): how Events and the status name it.
+    public var shortName: Substring { rawValue.dropFirst(Self.prefix.count) }
+
     public var description: String { rawValue }
 }

@@ -113,7 +113,7 @@ public struct PodcapController: Sendable {
                                       nodeName: config.nodeName, logger: logger)
         }
         if let kube, config.statusAnnotation {
-            source = StaleStatusSweeper(upstream: source, nodeName: config.nodeName, maxFiles: config.settings.maxFiles,
+            source = StaleStatusSweeper(upstream: source, nodeName: config.nodeName,
                                         logger: logger, clear: { kube.clearStatus(of: $0) })
         }
         let watcher = PodWatcher(source: AnnotationClock(upstream: source, metrics: metrics))

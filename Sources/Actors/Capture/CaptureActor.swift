@@ -96,8 +96,8 @@ public actor CaptureActor {
         var deadline: Duration?
         var files = plan.filePaths
         while true {
-            if let reason = stopSignal.reason { return await finish(reason, process: nil, ran: ran) }
-            if Task.isCancelled { return await finish(.cancelled, process: nil, ran: ran) }
+            if let reason = stopSignal.reason { return await finish(reason, process: nil) }
+            if Task.isCancelled { return await finish(.cancelled, process: nil) }
             if let reason = completeSignal.reason { return await complete(reason, process: nil, exit: nil, files: files) }
             if let deadline, let duration = plan.options.duration, clock.now >= deadline {
                 return await complete(.duration(duration), process: nil, exit: nil, files: files)
@@ -124,7 +124,7 @@ public actor CaptureActor {
                 default: report(.failed(reason: error.description, retryIn: delay, attempt: attempt))
                 }
                 if let wake = await backOff(attempt: attempt, delay: delay, deadline: deadline) {
-                    return await handle(wake, process: nil, ran: ran, files: files)
+                    return await handle(wake, process: nil, files: files)
                 }
                 continue
             }
@@ -138,7 +138,7 @@ public actor CaptureActor {
             var counted: CaptureStatistics?
             while exit == nil {
                 switch await waitForExitOrStop(process, deadline: deadline) {
-                case .interrupted(let interrupt): return await handle(interrupt, process: process, ran: true, files: files)
+                case .interrupted(let interrupt): return await handle(interrupt, process: process, files: files)
                 case .exited(let how): exit = how
                 case .tick:
                     // Only a change is worth a status write.
@@ -156,7 +156,7 @@ public actor CaptureActor {
             let delay = backoff.failure(uptime: clock.now - since)
             report(.failed(reason: exit.description, retryIn: delay, attempt: attempt))
             if let wake = await backOff(attempt: attempt, delay: delay, deadline: deadline) {
-                return await handle(wake, process: nil, ran: true, files: files)
+                return await handle(wake, process: nil, files: files)
             }
         }
     }
@@ -171,7 +171,7 @@ public actor CaptureActor {
             // The status keeps saying completed, which is how the next podcap knows not to rerun it.
             state = .finished
         case .annotationRemoved, .fileCountChanged, .optionsChanged, .podGone:
-            _ = await finish(reason, process: nil, ran: ran)
+            _ = await finish(reason, process: nil)
         }
     }
 
@@ -189,10 +189,10 @@ public actor CaptureActor {
         case tick
     }
 
-    private func handle(_ interrupt: Interrupt, process: (any CaptureProcess)?, ran: Bool, files: [String]) async -> Outcome {
+    private func handle(_ interrupt: Interrupt, process: (any CaptureProcess)?, files: [String]) async -> Outcome {
         switch interrupt {
         case .stop(let reason):
-            await finish(reason, process: process, ran: ran)
+            await finish(reason, process: process)
         case .complete(let reason):
             await complete(reason, process: process, exit: nil, files: files)
         case .deadline:
@@ -285,7 +285,7 @@ public actor CaptureActor {
     }
 
     /// Stops the process and deletes or keeps the files as `reason` says, then reports.
-    private func finish(_ reason: CaptureReport.StopReason, process: (any CaptureProcess)?, ran: Bool) async -> Outcome {
+    private func finish(_ reason: CaptureReport.StopReason, process: (any CaptureProcess)?) async -> Outcome {
         state = .stopping(reason)
         // Files that are no longer wanted go first: tcpdump's own exit takes 15–30 ms (the
         // kernel tears down its packet ring), and a user who removed the annotation should not

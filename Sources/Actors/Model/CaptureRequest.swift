@@ -83,9 +83,9 @@ public enum CaptureRejection: Error, Sendable, Hashable, CustomStringConvertible
     public var description: String {
         switch self {
         case .invalidValue(let raw, let maxFiles):
-            "invalid value \(quoted(raw)) for \(captureAnnotation): expected an integer 1…\(maxFiles)"
+            "invalid value \(quotedValue(raw)) for \(captureAnnotation): expected an integer 1…\(maxFiles)"
         case .tooManyFiles(let raw, let maxFiles):
-            "value \(quoted(raw)) for \(captureAnnotation) is over the limit: expected an integer 1…\(maxFiles)"
+            "value \(quotedValue(raw)) for \(captureAnnotation) is over the limit: expected an integer 1…\(maxFiles)"
         case .fileNameConflict(let fileName, let owner):
             "capture file name \(fileName) is already used by Pod \(owner); use --file-layout namespaced to capture both"
         case .diskBudget(let requested, let remaining, let budget):
@@ -95,11 +95,8 @@ public enum CaptureRejection: Error, Sendable, Hashable, CustomStringConvertible
         case .invalidOption(let option):
             option.description
         case .interfaceNotFound(let name, let available):
-            "invalid value \(quoted(name)) for \(OptionAnnotation.interface): no such interface in the Pod's network namespace; it has "
+            "invalid value \(quotedValue(name)) for \(OptionAnnotation.interface): no such interface in the Pod's network namespace; it has "
                 + (available.isEmpty ? "none" : available.joined(separator: ", "))
         }
     }
 }
-
-/// Quotes a user value for a message, escaping what would make the message ambiguous.
-func quoted(_ raw: String) -> String { quotedValue(raw) }

@@ -96,7 +96,6 @@ public struct SupervisorStateMachine: Sendable {
     /// that completed under an earlier podcap is in it. Later, a marker can only be one whose
     /// removal is still on its way (the annotation was removed and added again), and trusting it
     /// would never start the new capture.
-    private var readsCompletionMarkers = false
     private var listedOnce = false
 
     public init(maxConcurrent: Int, nodeName: String?, settings: CaptureSettings, diskBudgetMB: Int? = nil) {
@@ -111,6 +110,10 @@ public struct SupervisorStateMachine: Sendable {
 
     /// An ADDED or MODIFIED Pod.
     public mutating func podChanged(_ pod: Pod, into actions: inout [Action]) {
+        podChanged(pod, readingCompletionMarker: false, into: &actions)
+    }
+
+    private mutating func podChanged(_ pod: Pod, readingCompletionMarker: Bool, into actions: inout [Action]) {
         guard !shuttingDown else { return }
         let uid = pod.metadata.uid
         guard !deleted.contains(uid) else { return }
@@ -131,7 +134,7 @@ public struct SupervisorStateMachine: Sendable {
         }
         if let version { seenVersions[uid] = version }
         let onNode = nodeName == nil || pod.spec.nodeName == nodeName
-        let marker = readsCompletionMarkers ? annotations[OptionAnnotation.status].flatMap(CompletionMarker.key(inStatus:)) : nil
+        let marker = readingCompletionMarker ? annotations[OptionAnnotation.status].flatMap(CompletionMarker.key(inStatus:)) : nil
         var entry = pods[uid] ?? PodEntry(pod: PodRef(pod), request: request, readiness: .notReady(""), onNode: onNode,
                                           source: source, completedKey: marker)
         entry.pod = PodRef(pod)
@@ -175,10 +178,9 @@ public struct SupervisorStateMachine: Sendable {
         for uid in known where !present.contains(uid) {
             podDeleted(uid: uid, into: &actions)
         }
-        readsCompletionMarkers = !listedOnce
+        let first = !listedOnce
         listedOnce = true
-        defer { readsCompletionMarkers = false }
-        for pod in current { podChanged(pod, into: &actions) }
+        for pod in current { podChanged(pod, readingCompletionMarker: first, into: &actions) }
     }
 
     /// A capture ended by itself (completed, or rejected once started): its process is gone and

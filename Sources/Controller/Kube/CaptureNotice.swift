@@ -155,7 +155,7 @@ public struct CaptureNotice: Sendable, Equatable {
     /// `filter "tcp port 80", snaplen 96, duration 5m`.
     private static func describe(_ options: CaptureOptions) -> String {
         options.summary.map { item in
-            let name = item.annotation.rawValue.dropFirst(OptionAnnotation.prefix.count)
+            let name = item.annotation.shortName
             return item.annotation == .filter ? "\(name) \(quotedValue(item.value))" : "\(name) \(item.value)"
         }.joined(separator: ", ")
     }
@@ -186,7 +186,7 @@ public struct CaptureNotice: Sendable, Equatable {
         if let maxFiles { out += ",\"maxFiles\":\(maxFiles)" }
         if !options.isEmpty {
             out += ",\"options\":{" + options.summary.map { item in
-                "\(jsonString(String(item.annotation.rawValue.dropFirst(OptionAnnotation.prefix.count)))):\(jsonString(item.value))"
+                "\(jsonString(String(item.annotation.shortName))):\(jsonString(item.value))"
             }.joined(separator: ",") + "}"
         }
         if let statistics { out += ",\"packets\":\(statistics.captured),\"dropped\":\(statistics.droppedByKernel)" }

@@ -14,16 +14,14 @@ import Logging
 public struct StaleStatusSweeper: PodSource {
     let upstream: any PodSource
     let nodeName: String
-    let maxFiles: Int
     let clear: @Sendable (PodRef) -> Void
     let logger: Logger
 
     /// - Parameter clear: removes the status of one Pod (`KubeReporter.clearStatus(of:)`).
-    public init(upstream: any PodSource, nodeName: String, maxFiles: Int, logger: Logger = Logger(label: "podcap.startup"),
+    public init(upstream: any PodSource, nodeName: String, logger: Logger = Logger(label: "podcap.startup"),
                 clear: @escaping @Sendable (PodRef) -> Void) {
         self.upstream = upstream
         self.nodeName = nodeName
-        self.maxFiles = maxFiles
         self.clear = clear
         self.logger = logger
     }
@@ -43,8 +41,10 @@ public struct StaleStatusSweeper: PodSource {
     func staleAtStart(_ pods: [Pod]) -> [PodRef] {
         pods.compactMap { pod in
             guard pod.spec.nodeName == nodeName, pod.metadata.annotations[CaptureNotice.statusAnnotation] != nil else { return nil }
-            let request = CaptureRequest.parse(annotations: pod.metadata.annotations, maxFiles: maxFiles)
-            if case .none = request { return PodRef(pod) }
+            // Only the capture annotation's presence matters here: a Pod that still asks, even with
+            // an unusable value, gets its status rewritten by the Supervisor (and parsing would
+            // compile every filter once more at start-up).
+            if pod.metadata.annotations[captureAnnotation] == nil { return PodRef(pod) }
             return pod.metadata.deletionTimestamp != nil ? PodRef(pod) : nil
         }
     }

@@ -3,11 +3,12 @@ import Actors
 extension ContainerPIDResolver {
     /// The main process of each of `target`'s containers that has one on this node: among the
     /// PIDs in the container's cgroup, the one whose parent is outside it (the runtime's shim).
-    /// A container ends when that process exits.
+    /// A container ends when that process exits. One pass over `/proc` serves every container.
     public func mainProcesses(of target: CaptureTarget) -> [(container: String, pid: Int32)] {
+        guard let all = try? pids(ofEach: target.containers.map(\.containerID)) else { return [] }
         var out: [(String, Int32)] = []
-        for container in target.containers {
-            guard let pids = try? pids(of: container.containerID), !pids.isEmpty else { continue }
+        for (container, pids) in zip(target.containers, all) {
+            guard !pids.isEmpty else { continue }
             let members = Set(pids)
             let main = pids.first { pid in Self.parentPID(procRoot: procRoot, pid: pid).map { !members.contains($0) } ?? false }
             out.append((container.name, main ?? pids[0]))

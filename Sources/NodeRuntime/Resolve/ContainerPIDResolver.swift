@@ -128,13 +128,21 @@ public struct ContainerPIDResolver: Sendable {
 
     /// Every PID whose cgroup names `containerID`, ascending; for diagnostics and tests.
     public func pids(of containerID: String) throws(PIDResolutionError) -> [Int32] {
-        guard let parsed = ContainerID(containerID) else { throw .invalidContainerIDs([containerID]) }
-        let matcher = CgroupSegmentMatcher(id: parsed.id)
-        var found: [Int32] = []
+        guard ContainerID(containerID) != nil else { throw .invalidContainerIDs([containerID]) }
+        return try pids(ofEach: [containerID])[0]
+    }
+
+    /// Every PID of each container, ascending, from one pass over `/proc`; an unparsable
+    /// container ID has none.
+    public func pids(ofEach containerIDs: [String]) throws(PIDResolutionError) -> [[Int32]] {
+        let matchers = containerIDs.map { ContainerID($0).map { CgroupSegmentMatcher(id: $0.id) } }
+        var found = [[Int32]](repeating: [], count: containerIDs.count)
         try scan { pid, lines in
-            if CgroupFile.anyPath(lines, matches: matcher) { found.append(pid) }
+            for (index, matcher) in matchers.enumerated() {
+                if let matcher, CgroupFile.anyPath(lines, matches: matcher) { found[index].append(pid) }
+            }
         }
-        return found.sorted()
+        return found.map { $0.sorted() }
     }
 
     /// Number of `/proc/<pid>/cgroup` files one scan reads; for the benchmark.

@@ -122,7 +122,7 @@ struct CaptureOptionsTests {
         switch (request, entry.expected) {
         case (.capture(let spec), .accepted(let summary)):
             #expect(spec.fileCount == 3)
-            let written = spec.options.summary.map { "\($0.annotation.rawValue.dropFirst(OptionAnnotation.prefix.count))=\($0.value)" }
+            let written = spec.options.summary.map { "\($0.annotation.shortName)=\($0.value)" }
             #expect(written.joined(separator: " ") == summary)
         case (.rejected(let rejection), .rejected(let fragment)):
             #expect(rejection.description.contains(fragment), "\(rejection.description)")

@@ -31,11 +31,7 @@ struct RealCaptureTests {
 
     private func run(cluster: TestCluster, pods: [SandboxPod]) async throws {
         let node = TestNames.unique("node")
-        let names = ["alpha", "beta", "gamma"]
-        for (pod, name) in zip(pods, names) {
-            try await cluster.driver.createPod(namespace: cluster.namespace, name: name, node: node)
-            try await cluster.setRunning(name, containerID: pod.containerID, podIP: pod.ipv4)
-        }
+        try await cluster.createRunningPods(["alpha", "beta", "gamma"], on: node, backedBy: pods)
         // A Pod whose container matches no process on this node.
         try await cluster.driver.createPod(namespace: cluster.namespace, name: "ghost", node: node)
         try await cluster.setRunning("ghost", containerID: "containerd://" + String(repeating: "ab", count: 32), podIP: "10.251.0.99")

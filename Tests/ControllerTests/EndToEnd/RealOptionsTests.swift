@@ -30,11 +30,7 @@ struct RealOptionsTests {
 
     private func run(cluster: TestCluster, pods: [SandboxPod]) async throws {
         let node = TestNames.unique("node")
-        let names = ["alpha", "beta", "gamma", "delta"]
-        for (pod, name) in zip(pods, names) {
-            try await cluster.driver.createPod(namespace: cluster.namespace, name: name, node: node)
-            try await cluster.setRunning(name, containerID: pod.containerID, podIP: pod.ipv4)
-        }
+        try await cluster.createRunningPods(["alpha", "beta", "gamma", "delta"], on: node, backedBy: pods)
         let directory = try TestDirectory(prefix: "podcap-opt")
         defer { directory.remove() }
         let settings = CaptureSettings(directory: directory.path)

@@ -43,10 +43,7 @@ struct RestartTests {
     private func run(cluster: TestCluster, sim: KubeSim, pods: [SandboxPod]) async throws {
         let node = TestNames.unique("node")
         let ns = cluster.namespace
-        for (pod, name) in zip(pods, ["keep", "drop"]) {
-            try await cluster.driver.createPod(namespace: ns, name: name, node: node, annotations: ["tcpdump.antrea.io": "2"])
-            try await cluster.setRunning(name, containerID: pod.containerID, podIP: pod.ipv4)
-        }
+        try await cluster.createRunningPods(["keep", "drop"], on: node, backedBy: pods, annotations: ["tcpdump.antrea.io": "2"])
         let directory = try TestDirectory(prefix: "podcap-rst")
         defer { directory.remove() }
         let kubeconfig = directory.path + "/kubeconfig"

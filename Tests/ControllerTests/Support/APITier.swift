@@ -1,6 +1,7 @@
 import Foundation
 import KubeClient
 import KubeSim
+import PodSandbox
 import TestSupport
 import Testing
 
@@ -71,6 +72,16 @@ struct TestCluster: Sendable {
         ]]
         _ = try await client.send(.PATCH, path: "/api/v1/namespaces/\(namespace)/pods/\(name)/status",
                                   body: status.serialized(), contentType: "application/merge-patch+json")
+    }
+
+    /// One Running Pod per name on `node`, each backed by the sandbox Pod at the same position
+    /// (its container ID and IP), created with `annotations`.
+    func createRunningPods(_ names: [String], on node: String, backedBy pods: [SandboxPod],
+                           annotations: [String: String] = [:]) async throws {
+        for (pod, name) in zip(pods, names) {
+            try await driver.createPod(namespace: namespace, name: name, node: node, annotations: annotations)
+            try await setRunning(name, containerID: pod.containerID, podIP: pod.ipv4)
+        }
     }
 
     func annotate(_ name: String, _ value: String?) async throws {
