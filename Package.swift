@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "podcap", targets: ["App"]),
         .executable(name: "podcap-bench", targets: ["Bench"]),
+        .executable(name: "kubectl-podcap", targets: ["KubectlPodcap"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -58,6 +59,11 @@ let package = Package(
         .target(
             name: "CaptureOptions",
             dependencies: ["CPcap"],
+            swiftSettings: strict
+        ),
+        // The bytes `kubectl podcap` moves: the export stream, pcap records, the pcapng merge.
+        .target(
+            name: "CaptureTransfer",
             swiftSettings: strict
         ),
         .target(
@@ -122,6 +128,7 @@ let package = Package(
             dependencies: [
                 "Actors",
                 "CaptureOptions",
+                "CaptureTransfer",
                 "KubeClient",
                 "NodeRuntime",
                 "Pcap",
@@ -133,6 +140,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strict
+        ),
+        // The agent's side of `kubectl podcap fetch` and `stream`: `podcap export`, `podcap follow`.
+        .target(
+            name: "CaptureServing",
+            dependencies: ["CaptureTransfer", "NodeRuntime"],
             swiftSettings: strict
         ),
         .target(
@@ -162,8 +175,23 @@ let package = Package(
             dependencies: [
                 "Controller",
                 "CaptureOptions",
+                "CaptureServing",
+                "CaptureTransfer",
                 "KubeSim",
                 "PodSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        // `kubectl podcap`, the workstation plugin: annotations through the API server, files and
+        // live streams through pods/exec of the agent.
+        .executableTarget(
+            name: "KubectlPodcap",
+            dependencies: [
+                "CaptureOptions",
+                "CaptureTransfer",
+                "KubeClient",
+                "Pcap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -185,10 +213,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "CaptureTransferTests",
+            dependencies: ["CaptureTransfer", "CaptureServing", "Pcap"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "ControllerTests",
             dependencies: [
                 "Controller", "KubeSim", "KubeClient", "Actors", "NodeRuntime", "PodSandbox", "TestSupport", "Pcap", "YAML",
-                "CaptureOptions",
+                "CaptureOptions", "CaptureServing", "CaptureTransfer",
             ],
             swiftSettings: strict
         ),

@@ -25,7 +25,12 @@ NODE_BIN := $(NODE_MK_ROOT)/.build/release/podcap
 NODE_BIN_INPUTS := $(NODE_MK_ROOT)/Package.swift $(wildcard $(NODE_MK_ROOT)/Package.resolved) \
 	$(shell find $(NODE_MK_ROOT)/Sources -type f 2>/dev/null)
 
-.PHONY: node-bin node-image e2e-node test-e2e-node deliverables
+.PHONY: node-bin plugin-bin node-image e2e-node test-e2e-node deliverables
+
+# kubectl-podcap for the e2e's plugin steps: the debug build `make test` has already made.
+PLUGIN_BIN := $(NODE_MK_ROOT)/.build/debug/kubectl-podcap
+plugin-bin: deps
+	cd "$(NODE_MK_ROOT)" && $(SWIFT) build --product kubectl-podcap
 
 $(NODE_BIN): $(NODE_BIN_INPUTS)
 	cd "$(NODE_MK_ROOT)" && $(SWIFT) build -c release --static-swift-stdlib --product podcap
@@ -37,9 +42,9 @@ node-bin: deps
 node-image: node-bin
 	PODCAP_BIN="$(NODE_BIN)" REALNODE="$(REALNODE)" IMAGE="$(IMAGE)" bash "$(NODE_MK_ROOT)/scripts/node-image.sh"
 
-e2e-node: node-bin
+e2e-node: node-bin plugin-bin
 	@[ -x "$(REALNODE)/start.sh" ] || { echo "e2e-node: no realnode kit at $(REALNODE) (set REALNODE=…)"; exit 1; }
-	PODCAP_BIN="$(NODE_BIN)" REALNODE="$(REALNODE)" REALNODE_STATE="$(REALNODE_STATE)" IMAGE="$(IMAGE)" \
+	PODCAP_BIN="$(NODE_BIN)" PLUGIN_BIN="$(PLUGIN_BIN)" REALNODE="$(REALNODE)" REALNODE_STATE="$(REALNODE_STATE)" IMAGE="$(IMAGE)" \
 		bash "$(NODE_MK_ROOT)/scripts/e2e-node.sh"
 
 # Part of `make test`: runs e2e-node where it can, and says why not elsewhere.
@@ -52,7 +57,7 @@ test-e2e-node:
 		$(MAKE) --no-print-directory e2e-node; \
 	fi
 
-deliverables: node-bin
+deliverables: node-bin plugin-bin
 	@[ -x "$(REALNODE)/start.sh" ] || { echo "deliverables: no realnode kit at $(REALNODE) (set REALNODE=…)"; exit 1; }
-	DELIVERABLES="$(DELIVERABLES_DIR)" PODCAP_BIN="$(NODE_BIN)" REALNODE="$(REALNODE)" \
+	DELIVERABLES="$(DELIVERABLES_DIR)" PODCAP_BIN="$(NODE_BIN)" PLUGIN_BIN="$(PLUGIN_BIN)" REALNODE="$(REALNODE)" \
 		REALNODE_STATE="$(REALNODE_STATE)" IMAGE="$(IMAGE)" bash "$(NODE_MK_ROOT)/scripts/e2e-node.sh"

@@ -27,6 +27,8 @@
 #       of 10b stays as it is: no tcpdump, same files; then removing its annotation deletes them): the old agent exits
 #       within its grace period with valid files, the new one resumes with exactly one tcpdump,
 #       and packets captured before the restart are still readable in the Pod's files
+#  11b. kubectl podcap, the plugin (scripts/e2e-plugin.sh): start/status/fetch/merge/stream/stop,
+#       the agent's refusals, and the 403 line for a user without pods/exec
 #   12. kubectl delete pod traffic-generator while capturing: tcpdump stopped, files deleted
 # Each step's latency is printed as `TIMING name=… ms=…`. On failure: nodes, pods, describe,
 # events, the agents' logs (and --previous), /capture. On exit, always: stop.sh --wipe (nothing
@@ -48,6 +50,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REALNODE=${REALNODE:-$repo/../shared/realnode}
 REALNODE_STATE=${REALNODE_STATE:-/tmp/podcap-e2e-node}
 PODCAP_BIN=${PODCAP_BIN:-$repo/.build/release/podcap}
+PLUGIN_BIN=${PLUGIN_BIN:-$repo/.build/debug/kubectl-podcap}
 IMAGE=${IMAGE:-podcap:dev}
 DELIVERABLES=${DELIVERABLES:-}
 TIMEOUT=${TIMEOUT:-120}
@@ -56,6 +59,8 @@ e2e_name=e2e-node
 kubectl_args=(--request-timeout=30s)
 # shellcheck source=scripts/e2e-lib.sh
 source "$repo/scripts/e2e-lib.sh"
+# shellcheck source=scripts/e2e-plugin.sh
+source "$repo/scripts/e2e-plugin.sh"
 
 readonly capture_dir=/capture
 run_id=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
@@ -71,6 +76,7 @@ background=()
 need_tools kubectl python3 tcpdump curl pgrep od
 [[ -x $REALNODE/start.sh ]] || die "no realnode kit at $REALNODE (set REALNODE)"
 [[ -x $PODCAP_BIN ]] || die "no podcap binary at $PODCAP_BIN (make node-bin)"
+[[ -x $PLUGIN_BIN ]] || die "no kubectl-podcap binary at $PLUGIN_BIN (swift build --product kubectl-podcap)"
 if [[ -n $DELIVERABLES ]]; then
     mkdir -p "$DELIVERABLES"
     DELIVERABLES=$(cd "$DELIVERABLES" && pwd)
@@ -705,6 +711,9 @@ poll_until "$TIMEOUT" 0.2 "$crash_pod's files gone" no_capture_files "$crash_pod
 timing completed_remove_to_files_gone "$started"
 no_host_files "$crash_pod" || die "files of $crash_pod left on the node"
 k -n "$test_ns" delete pod "$crash_pod" --wait=false
+
+# ---- 11b. kubectl podcap ------------------------------------------------------------------------
+plugin_steps
 
 # ---- 12. kubectl delete pod while capturing ----------------------------------------------------
 log "== 12. kubectl delete pod $test_pod while capturing"

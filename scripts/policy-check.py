@@ -42,13 +42,25 @@ ALLOWED_RULES: dict[tuple[str, str], frozenset[str]] = {
 }
 OPTIONAL_GRANTS = {("", "pods", "patch")}
 
+# The roles for people who use `kubectl podcap` (deploy/podcap-reader.yaml), each reviewed on its
+# own: they are bound to users, never to the controller, so they count neither for nor against
+# the controller's minimal set. pods/exec is the reader's transport (export, follow), and only in
+# the DaemonSet's namespace.
+USER_ROLES: dict[tuple[str, str], dict[tuple[str, str], frozenset[str]]] = {
+    ("ClusterRole", "podcap-user"): {("", "pods"): frozenset({"get", "list", "patch"})},
+    ("Role", "podcap-reader"): {
+        ("", "pods"): frozenset({"get", "list"}),
+        ("", "pods/exec"): frozenset({"create", "get"}),
+    },
+}
+
 PODCAP_NAME = "podcap"
 PODCAP_NAMESPACE = "kube-system"
 CAPTURE_HOST_PATH = "/capture"
 HEALTH_PORT = 9090
 DEFAULT_GRACE_SECONDS = 5.0
 
-REVIEWED_KINDS = {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "DaemonSet", "Pod", "Cluster"}
+REVIEWED_KINDS = {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "DaemonSet", "Pod", "Cluster"}
 WORKLOAD_KINDS = {"Pod", "DaemonSet", "Deployment", "StatefulSet", "ReplicaSet", "Job", "CronJob"}
 RBAC_ROLE_KINDS = {"ClusterRole", "Role"}
 RBAC_BINDING_KINDS = {"ClusterRoleBinding", "RoleBinding"}
@@ -234,6 +246,13 @@ _removed_optional_grants: set[tuple[str, str, str]] = set()
 
 
 def check_role(doc: dict[str, Any], where: str, report: Report, granted: set[tuple[str, str, str]]) -> None:
+    meta = doc.get("metadata") or {}
+    user_role = USER_ROLES.get((doc.get("kind"), meta.get("name")))
+    if doc.get("kind") == "Role" and user_role is None:
+        report.fail(where, "the only namespaced Role is podcap-reader")
+    if doc.get("kind") == "Role" and meta.get("namespace") != PODCAP_NAMESPACE:
+        report.fail(where, f"podcap-reader belongs in {PODCAP_NAMESPACE}, beside the agents it opens")
+    allowed_rules = user_role if user_role is not None else ALLOWED_RULES
     if doc.get("aggregationRule"):
         report.fail(where, "aggregationRule is not allowed (it grants whatever other roles grant)")
     for index, rule in enumerate(doc.get("rules") or []):
@@ -251,10 +270,10 @@ def check_role(doc: dict[str, Any], where: str, report: Report, granted: set[tup
                     if "*" in (group, resource, verb):
                         report.fail(at, f"wildcard in ({group!r}, {resource!r}, {verb!r}) is not allowed")
                         continue
-                    if verb not in ALLOWED_RULES.get((group, resource), frozenset()):
+                    if verb not in allowed_rules.get((group, resource), frozenset()):
                         report.fail(at, f"verb {verb!r} on {resource!r} in group {group!r} is beyond "
                                         "the minimal set")
-                    else:
+                    elif user_role is None:
                         granted.add((group, resource, verb))
 
 
@@ -300,7 +319,8 @@ def check(paths: list[str]) -> Report:
         if kind not in REVIEWED_KINDS:
             report.fail(where, f"kind {kind!r} has not been reviewed by this policy; extend policy-check.py")
         if kind in RBAC_ROLE_KINDS:
-            rbac_seen = True
+            name = (doc.get("metadata") or {}).get("name")
+            rbac_seen = rbac_seen or (kind, name) not in USER_ROLES
             check_role(doc, where, report, granted)
         elif kind in RBAC_BINDING_KINDS:
             check_binding(doc, where, report)

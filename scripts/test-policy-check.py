@@ -25,6 +25,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHECKER = os.path.join(REPO, "scripts", "policy-check.py")
 DAEMONSET = os.path.join(REPO, "deploy", "daemonset.yaml")
 TEST_POD = os.path.join(REPO, "deploy", "test-pod.yaml")
+READER = os.path.join(REPO, "deploy", "podcap-reader.yaml")
 
 Docs = list[dict[str, Any]]
 
@@ -150,6 +151,24 @@ def main() -> int:
         pod[0]["spec"]["hostPID"] = True
         code, out = run_checker({"test-pod.yaml": pod}, workdir)
         verdict("rejects: hostPID outside podcap", code == 1 and "only allowed for the podcap" in out, out)
+
+        # The kubectl podcap user roles: exactly their own sets, the reader's only in kube-system.
+        reader = load(READER)
+        code, out = run_checker({"daemonset.yaml": daemonset, "podcap-reader.yaml": reader}, workdir)
+        verdict("accepts: deploy/podcap-reader.yaml", code == 0, out)
+        for name, mutate, expected in [
+            ("reader may delete pods", lambda d: d[1]["rules"][0]["verbs"].append("delete"), "verb 'delete' on 'pods'"),
+            ("reader reads secrets", lambda d: d[1]["rules"].append(
+                {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}), "'secrets'"),
+            ("user role may exec", lambda d: d[0]["rules"].append(
+                {"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}), "'pods/exec'"),
+            ("reader in default", lambda d: d[1]["metadata"].update(namespace="default"), "belongs in kube-system"),
+            ("another Role", lambda d: d[1]["metadata"].update(name="other"), "only namespaced Role"),
+        ]:
+            docs = copy.deepcopy(reader)
+            mutate(docs)
+            code, out = run_checker({"daemonset.yaml": daemonset, "podcap-reader.yaml": docs}, workdir)
+            verdict(f"rejects: {name}", code == 1 and expected in out, f"  exit {code}, expected {expected!r} in:\n{out}")
 
         # Duplicate keys would let a second value hide behind the first.
         path = os.path.join(workdir, "dup.yaml")

@@ -11,7 +11,7 @@ struct Podcap: AsyncParsableCommand {
             namespace, keeping N rotated 1 MB files in the capture directory. Remove the \
             annotation and the capture stops and its files are deleted.
             """,
-        subcommands: [ControllerCommand.self, InspectCommand.self, DemoCommand.self],
+        subcommands: [ControllerCommand.self, InspectCommand.self, ExportCommand.self, FollowCommand.self, DemoCommand.self],
         defaultSubcommand: ControllerCommand.self
     )
 }

@@ -83,7 +83,8 @@ public struct PodcapController: Sendable {
                                        logger: logger)
         let logReporter = LogReporter(logger: logger)
         let disk = DiskUsageSampler(metrics: metrics)
-        var reporters: [any CaptureReporter] = [logReporter, metrics, disk] + extraReporters
+        let captures = CaptureIndex()
+        var reporters: [any CaptureReporter] = [logReporter, metrics, disk, captures] + extraReporters
         // Graceful shutdown runs in reverse order: the Supervisor first (SIGTERM each capture,
         // keep files, report), then the watch, the HTTP endpoint, and last the reporters. Each
         // reporter, told to shut down once every producer has returned, finishes its own buffer
@@ -117,7 +118,7 @@ public struct PodcapController: Sendable {
                                         logger: logger, clear: { kube.clearStatus(of: $0) })
         }
         let watcher = PodWatcher(source: AnnotationClock(upstream: source, metrics: metrics))
-        let http = HTTPServerService(listen: listen, metrics: metrics, isReady: { watchStatus.isSynced }, logger: logger,
+        let http = HTTPServerService(listen: listen, metrics: metrics, captures: captures, isReady: { watchStatus.isSynced }, logger: logger,
                                      onListening: { port in
                                          logger.info("health and metrics endpoint listening", metadata: ["port": "\(port)"])
                                          await onListening?(port)

@@ -35,7 +35,9 @@ public struct CaptureNotice: Sendable, Equatable {
     /// Maps a report; `now` is the wall time written into the status annotation, and
     /// `sizeOf` tells which of the capture's files exist (and their sizes) at that moment, so
     /// the status lists what is on disk, not what tcpdump may create later.
-    public static func of(_ report: CaptureReport, now: Date = Date(),
+    /// `since` is when this capture first started (RFC 3339), kept by the reporter across
+    /// restarts of its tcpdump; a started, capturing or completed status carries it.
+    public static func of(_ report: CaptureReport, now: Date = Date(), since: String? = nil,
                           sizeOf: (String) -> Int64? = CaptureFiles.size(of:)) -> CaptureNotice {
         let time = timestamp(now)
         let options = report.spec?.options ?? CaptureOptions()
@@ -61,7 +63,7 @@ public struct CaptureNotice: Sendable, Equatable {
             return CaptureNotice(type: .normal, reason: "CaptureStarted", message: message,
                                  status: .set(statusJSON(state: "capturing", reason: attempt == 1 ? "Started" : "Restarted",
                                                          message: message, files: existing(files, sizeOf), maxFiles: files.count,
-                                                         options: options, time: time)),
+                                                         options: options, since: since ?? time, time: time)),
                                  emitsEvent: true)
         case .progress(let stats, let files):
             let present = existing(files, sizeOf)
@@ -69,7 +71,7 @@ public struct CaptureNotice: Sendable, Equatable {
                 + "\(present.count) file\(present.count == 1 ? "" : "s") on disk"
             return CaptureNotice(type: .normal, reason: "CaptureProgress", message: message,
                                  status: .set(statusJSON(state: "capturing", reason: "Capturing", message: message, files: present,
-                                                         maxFiles: files.count, options: options, statistics: stats, time: time)),
+                                                         maxFiles: files.count, options: options, statistics: stats, since: since ?? time, time: time)),
                                  emitsEvent: false)
         case .completed(let reason, let exit, let files):
             let present = existing(files, sizeOf)
@@ -82,7 +84,7 @@ public struct CaptureNotice: Sendable, Equatable {
             return CaptureNotice(type: .normal, reason: "CaptureCompleted", message: message,
                                  status: .set(statusJSON(state: CompletionMarker.state, reason: reason.reason, message: message,
                                                          files: present, options: options, statistics: exit?.statistics,
-                                                         request: report.spec?.key, time: time)),
+                                                         request: report.spec?.key, since: since ?? time, time: time)),
                                  emitsEvent: true)
         case .failed(let reason, let retryIn, let attempt):
             let message = "\(reason); restarting in \(seconds(retryIn)) (attempt \(attempt))"
@@ -172,13 +174,15 @@ public struct CaptureNotice: Sendable, Equatable {
     private static func seconds(_ duration: Duration) -> String { duration.readable }
 
     /// `{"state":…,"reason":…,"message":…,"files":[{"path":…,"bytes":…}],"maxFiles":N,
-    /// "options":{"filter":…,…},"packets":N,"dropped":N,"request":…,"time":…}`, keys in a fixed
+    /// "options":{"filter":…,…},"packets":N,"dropped":N,"request":…,"since":…,"time":…}`, keys in a fixed
     /// order (`state` first: `CompletionMarker` relies on it); `files` are those that existed
     /// when the status was written; `options` only when some are set; `packets` and `dropped`
-    /// once tcpdump reported them; `request` only for a completed capture.
+    /// once tcpdump reported them; `request` only for a completed capture; `since` (when the capture
+    /// first started) while it runs and once it completed.
     static func statusJSON(state: String, reason: String, message: String, files: [(path: String, bytes: Int64)]?,
                            maxFiles: Int? = nil, options: CaptureOptions = CaptureOptions(),
-                           statistics: CaptureStatistics? = nil, request: String? = nil, time: String) -> String {
+                           statistics: CaptureStatistics? = nil, request: String? = nil, since: String? = nil,
+                           time: String) -> String {
         var out = "{\"state\":\(jsonString(state)),\"reason\":\(jsonString(reason)),\"message\":\(jsonString(message))"
         if let files {
             out += ",\"files\":[" + files.map { "{\"path\":\(jsonString($0.path)),\"bytes\":\($0.bytes)}" }.joined(separator: ",") + "]"
@@ -191,6 +195,7 @@ public struct CaptureNotice: Sendable, Equatable {
         }
         if let statistics { out += ",\"packets\":\(statistics.captured),\"dropped\":\(statistics.droppedByKernel)" }
         if let request { out += ",\"\(CompletionMarker.field)\":\(jsonString(request))" }
+        if let since { out += ",\"since\":\(jsonString(since))" }
         return out + ",\"time\":\(jsonString(time))}"
     }
 

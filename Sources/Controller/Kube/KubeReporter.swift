@@ -1,4 +1,9 @@
 import Actors
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import KubeClient
 import Logging
 import ServiceLifecycle
@@ -39,6 +44,9 @@ public final class KubeReporter: CaptureReporter, Service {
     private let pendingCount = Atomic<Int>(0)
     /// Set once graceful shutdown finished the buffer.
     private let closed = Atomic<Bool>(false)
+    /// When each running capture first started (RFC 3339), for the status's `since`: its
+    /// tcpdump restarts, its status is rewritten, but the capture's age is the same.
+    private let startTimes = Mutex([String: String]())
 
     /// - Parameters:
     ///   - patchStatus: write `tcpdump.antrea.io/status` (needs `pods: patch`).
@@ -137,12 +145,27 @@ public final class KubeReporter: CaptureReporter, Service {
         case .report(let report): await publish(report)
         case .clearStatus(let pod): await patch(pod, value: nil)
         case .refreshStatus(let report):
-            if case .set(let json) = CaptureNotice.of(report).status { await patch(report.pod, value: json) }
+            let since = startTimes.withLock { $0[report.pod.uid] }
+            if case .set(let json) = CaptureNotice.of(report, since: since).status { await patch(report.pod, value: json) }
         }
     }
 
     private func publish(_ report: CaptureReport) async {
-        let notice = CaptureNotice.of(report)
+        let now = Date()
+        let since = startTimes.withLock { times -> String? in
+            let uid = report.pod.uid
+            switch report.change {
+            case .started:
+                if times[uid] == nil { times[uid] = CaptureNotice.timestamp(now) }
+                return times[uid]
+            case .stopped, .rejected:
+                times[uid] = nil
+                return nil
+            case .queued, .failed, .waiting, .progress, .completed:
+                return times[uid]
+            }
+        }
+        let notice = CaptureNotice.of(report, now: now, since: since)
         if emitEvents, notice.emitsEvent {
             let pod = Pod(metadata: ObjectMeta(namespace: report.pod.namespace, name: report.pod.name, uid: report.pod.uid))
             do {

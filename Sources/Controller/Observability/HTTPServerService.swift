@@ -1,9 +1,17 @@
+import CaptureTransfer
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// The operator endpoint: `/healthz`, `/readyz` and `/metrics` on `--listen`.
+/// The operator endpoint: `/healthz`, `/readyz` and `/metrics` on `--listen`, and
+/// `/captures/<namespace>/<name>`, which `podcap export` and `podcap follow` ask for the files
+/// of a capture (the same Pod names `/metrics` already labels its series with).
 ///
 /// A `Service`: run it in the controller's `ServiceGroup`; graceful shutdown stops accepting
 /// connections and lets in-flight requests finish.
@@ -20,7 +28,8 @@ public struct HTTPServerService: Service {
     ///   - isReady: `/readyz` answers 200 while this returns `true` (the Pod watch has synced).
     ///   - notReadyReason: the body of the 503 answer.
     ///   - onListening: called once with the bound port when the server accepts connections.
-    public init(listen: ListenAddress, metrics: MetricsReporter, isReady: @escaping @Sendable () -> Bool,
+    public init(listen: ListenAddress, metrics: MetricsReporter, captures: CaptureIndex = CaptureIndex(),
+                isReady: @escaping @Sendable () -> Bool,
                 notReadyReason: String = "pod watch has not synced yet",
                 logger: Logger = Logger(label: "podcap.http"),
                 onListening: @escaping @Sendable (Int) async -> Void = { _ in }) {
@@ -34,6 +43,17 @@ public struct HTTPServerService: Service {
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: Self.metricsContentType],
                      body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
+        router.get("captures") { _, _ in
+            Self.json(captures.all())
+        }
+        router.get("captures/:namespace/:name") { _, context in
+            let namespace = context.parameters.get("namespace") ?? ""
+            let name = context.parameters.get("name") ?? ""
+            guard let listing = captures.listing(namespace: namespace, name: name) else {
+                return Self.text(.notFound, "no capture of \(namespace)/\(name) on this node\n")
+            }
+            return Self.json(listing)
         }
         let bound = BoundPort()
         self.bound = bound
@@ -55,6 +75,12 @@ public struct HTTPServerService: Service {
     /// Serves until graceful shutdown or cancellation.
     public func run() async throws {
         try await application.run()
+    }
+
+    private static func json(_ value: some Encodable) -> Response {
+        let body = (try? JSONEncoder().encode(value)).map { Array($0) } ?? Array("null".utf8)
+        return Response(status: .ok, headers: [.contentType: "application/json"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     private static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {

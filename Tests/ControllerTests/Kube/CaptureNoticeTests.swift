@@ -39,6 +39,20 @@ struct CaptureNoticeTests {
         #expect(try status(restarted)["reason"] as? String == "Restarted")
     }
 
+    /// `since` is the capture's age for `kubectl podcap status`: a first start stamps it with
+    /// its own time, a restart or progress carries the first start's; other states have none.
+    @Test func sinceCarriesTheFirstStart() throws {
+        let container = CaptureTarget.Container(name: "app", containerID: "containerd://a")
+        let first = notice(.started(pid: 42, container: container, files: [], attempt: 1))
+        #expect(try status(first)["since"] as? String == "2025-11-27T10:00:00Z")
+        let later = CaptureNotice.of(CaptureReport(pod: Self.pod, change: .progress(
+            statistics: CaptureStatistics(captured: 1, receivedByFilter: 1, droppedByKernel: 0), files: [])),
+            now: Self.time.addingTimeInterval(3600), since: "2025-11-27T10:00:00Z")
+        #expect(try status(later)["since"] as? String == "2025-11-27T10:00:00Z")
+        #expect(try status(later)["time"] as? String == "2025-11-27T11:00:00Z")
+        #expect(try status(notice(.queued(position: 1)))["since"] == nil)
+    }
+
     /// Issue 13, item 4: the status lists the files on disk with their sizes, and the limit apart.
     @Test func statusListsExistingFilesWithSizes() throws {
         let files = ["/capture/capture-web-1.pcap0.1", "/capture/capture-web-1.pcap0", "/capture/capture-web-1.pcap1",

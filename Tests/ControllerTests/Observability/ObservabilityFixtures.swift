@@ -22,12 +22,12 @@ enum ObservabilityFixtures {
     /// Runs `server` in a `ServiceGroup`, hands `body` the bound port, then shuts the group
     /// down gracefully and waits for it, whether `body` succeeded or threw.
     static func withServer<T: Sendable>(
-        metrics: MetricsReporter, isReady: @escaping @Sendable () -> Bool,
+        metrics: MetricsReporter, captures: CaptureIndex = CaptureIndex(), isReady: @escaping @Sendable () -> Bool,
         _ body: @Sendable (Int) async throws -> T
     ) async throws -> T {
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let server = HTTPServerService(listen: ListenAddress(host: "127.0.0.1", port: 0), metrics: metrics,
-                                       isReady: isReady, logger: quiet,
+                                       captures: captures, isReady: isReady, logger: quiet,
                                        onListening: { port in portSink.yield(port); portSink.finish() })
         let group = ServiceGroup(configuration: .init(services: [server], logger: quiet))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in

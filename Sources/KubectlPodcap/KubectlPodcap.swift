@@ -1,0 +1,47 @@
+import ArgumentParser
+
+/// `kubectl podcap`: start, stop, list, download and live-stream podcap captures from a
+/// workstation, through the API server only (the Pods' annotations, and `pods/exec` of the
+/// podcap agent on each Pod's node).
+@main
+struct KubectlPodcap: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kubectl podcap",
+        abstract: "Packet captures of Kubernetes Pods, from your workstation.",
+        discussion: """
+            Captures run on each Pod's node, by the podcap agent (the DaemonSet), in the Pod's \
+            network namespace. This plugin sets the Pods' tcpdump.antrea.io annotations, reads \
+            the status the agent writes back, and reads files and live streams through \
+            pods/exec of that agent.
+            """,
+        subcommands: [StartCommand.self, StopCommand.self, StatusCommand.self, FetchCommand.self, StreamCommand.self]
+    )
+}
+
+/// Runs `body` against the cluster and turns every failure into one line and exit status 1.
+func withCluster<T>(_ options: ClusterOptions, _ body: (Cluster) async throws -> T) async throws -> T {
+    let cluster: Cluster
+    do {
+        cluster = try Cluster.connect(options)
+    } catch {
+        throw Failure(error)
+    }
+    do {
+        let value = try await body(cluster)
+        await cluster.shutdown()
+        return value
+    } catch let error as PluginError {
+        await cluster.shutdown()
+        throw Failure(error)
+    } catch {
+        await cluster.shutdown()
+        throw error
+    }
+}
+
+/// A failure ArgumentParser prints as `Error: <line>` and exits 1 with.
+struct Failure: Error, CustomStringConvertible {
+    var error: PluginError
+    init(_ error: PluginError) { self.error = error }
+    var description: String { error.description }
+}
