@@ -116,6 +116,26 @@ struct AuthConfigTests {
         }
     }
 
+    @Test func errorTexts() {
+        let f = "/home/me/.kube/config"
+        #expect(KubeConfigError.unsupportedAuth(path: f, field: "users[u].user.auth-provider.name").description
+                == "\(f): users[u].user.auth-provider.name: this auth-provider is not supported (kubectl keeps only oidc; use an exec plugin)")
+        #expect(KubeConfigError.execCertificateNeedsMake(path: f, field: "users[u].user.exec").description
+                == "\(f): users[u].user.exec: the exec plugin returned a client certificate, but this client's TLS configuration "
+                + "is fixed; create it with KubernetesClient.make(config:), which runs the plugin first")
+        #expect(KubeConfigError.oidcTokenRejected(path: f, field: "users[u].user.auth-provider.config.id-token", issuer: nil).description
+                == "\(f): users[u].user.auth-provider.config.id-token: the server rejected the OIDC id-token (401); podcap does not "
+                + "refresh it: get a new one from your identity provider (e.g. `kubectl oidc-login`, kubelogin) and update the kubeconfig")
+        #expect(KubeConfigError.removedAuthProvider(path: f, field: "users[u].user.auth-provider", name: "gcp", replacement: "x").description
+                == "\(f): users[u].user.auth-provider: the \"gcp\" auth-provider was removed from kubectl (1.26); use the exec credential plugin x instead")
+        #expect(KubeConfigError.noKubeconfigFound(source: "KUBECONFIG", paths: ["/a", "/b"]).description
+                == "KUBECONFIG: none of the listed kubeconfig files exists: /a, /b")
+        #expect(KubeConfigError.unknownContext(source: "in-cluster", field: "--context", name: "x", available: []).description
+                == "in-cluster: --context: context \"x\" is not defined; available contexts: none")
+        #expect(KubeAPIError.credentials(.execPluginFailed(path: f, field: "users[u].user.exec", reason: "r")).description
+                == "credentials: \(f): users[u].user.exec: exec credential plugin failed: r")
+    }
+
     @Test func execInfoCarriesTheClusterWhenAsked() throws {
         var config = KubeConfig(server: "https://k:6443", certificateAuthorityPEM: Array("PEM".utf8))
         config.tlsServerName = "kubernetes"
