@@ -73,9 +73,13 @@ struct AuthConfigTests {
             let path = dir + "/config"
             #expect(error(user: "{token: t, username: a, password: b}", in: dir)
                     == .conflictingAuth(path: path, field: "users[u].user", methods: ["token", "username/password"]))
-            let both = error(user: "{token: t, exec: {command: x, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never}}",
-                             in: dir)
-            #expect(both?.description == "\(path): users[u].user: more than one authentication method (token, exec); only one is allowed")
+            let both = error(user: "{exec: {command: x, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never}, "
+                             + "auth-provider: {name: oidc, config: {id-token: t}}}", in: dir)
+            #expect(both?.description == "\(path): users[u].user: more than one authentication method (exec, auth-provider); only one is allowed")
+            // As in client-go, a token next to an exec plugin loads (and the token is what is sent).
+            let tokenAndExec = try load(user: "{token: t, exec: {command: x, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never}}",
+                                        in: dir)
+            #expect(tokenAndExec.token == .literal("t") && tokenAndExec.exec != nil)
             #expect(error(user: "{token: t}", cluster: "proxy-url: \"http://proxy:3128\"", in: dir)?.description
                     == "\(path): clusters[c].cluster.proxy-url: not supported: podcap connects directly; remove proxy-url or reach the server without the proxy")
             let named = try load(user: "{}", cluster: "tls-server-name: kubernetes.default.svc", in: dir)

@@ -62,6 +62,12 @@ struct TLSServerNameTests {
             #expect(head.headers["Impersonate-User"] == ["bob"] && head.headers["Impersonate-Uid"] == ["7"])
             #expect(head.headers["Impersonate-Group"] == ["g1", "g2"])
             #expect(head.headers["Impersonate-Extra-scopes"] == ["a", "b"])
+            // A token next to an exec plugin is sent, and the plugin (which does not exist) never runs.
+            var withExec = KubeConfig(server: config.server, certificateAuthorityPEM: ca, token: .literal("tok"))
+            withExec.tlsServerName = "podcap-sni.test"
+            withExec.exec = .init(command: "podcap-no-such-plugin")
+            #expect(try await get(withExec).get() == 200)
+            #expect(server.requests.last?.headers["Authorization"] == ["Bearer tok"])
         }
     }
 }

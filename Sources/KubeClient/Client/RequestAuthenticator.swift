@@ -33,14 +33,14 @@ final class RequestAuthenticator: Sendable {
     /// Adds the headers; returns the exec credential used, to invalidate exactly it after a 401.
     func apply(to headers: inout HTTPHeaders) async throws(KubeAPIError) -> ExecCredential? {
         for (name, value) in impersonation { headers.add(name: name, value: value) }
-        // A kubeconfig allows one method (UserCredentials checks); a KubeConfig built in code
-        // might set several, and one Authorization header is sent: token, then OIDC, then basic.
+        // One Authorization header, from the first of token, basic, OIDC, exec: client-go's
+        // auth-provider and exec round trippers leave a request that already has one alone.
         if let token = tokens?.current() {
             headers.add(name: "Authorization", value: "Bearer \(token)")
-        } else if let oidc {
-            headers.add(name: "Authorization", value: "Bearer \(oidc.idToken)")
         } else if let basic {
             headers.add(name: "Authorization", value: basic)
+        } else if let oidc {
+            headers.add(name: "Authorization", value: "Bearer \(oidc.idToken)")
         }
         guard let exec, !headers.contains(name: "Authorization") else { return nil }
         let credential: ExecCredential

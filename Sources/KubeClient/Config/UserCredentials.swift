@@ -42,15 +42,20 @@ struct UserCredentials {
         } else if !password.isEmpty {
             throw .missingField(path: path, field: field + ".username")
         }
-        if let exec = user["exec"], !exec.isNull {
-            out.exec = try ExecPluginParser.parse(exec, path: path, field: field + ".exec", baseDir: entry.baseDir)
-            methods.append("exec")
-        }
-        if let provider = user["auth-provider"], !provider.isNull {
-            out.oidc = try parseAuthProvider(provider, path: path, field: field + ".auth-provider")
-            methods.append("auth-provider")
-        }
+        // client-go refuses a token with basic auth, and an exec plugin with an auth-provider; other
+        // combinations load, and the request carries the first of token, basic, OIDC, exec.
         if methods.count > 1 { throw .conflictingAuth(path: path, field: field, methods: methods) }
+        let exec = user["exec"].flatMap { $0.isNull ? nil : $0 }
+        let provider = user["auth-provider"].flatMap { $0.isNull ? nil : $0 }
+        if exec != nil && provider != nil {
+            throw .conflictingAuth(path: path, field: field, methods: ["exec", "auth-provider"])
+        }
+        if let exec {
+            out.exec = try ExecPluginParser.parse(exec, path: path, field: field + ".exec", baseDir: entry.baseDir)
+        }
+        if let provider {
+            out.oidc = try parseAuthProvider(provider, path: path, field: field + ".auth-provider")
+        }
         out.clientCertificate = try clientCertificate(user, path: path, field: field, baseDir: entry.baseDir)
         out.impersonation = try impersonation(user, path: path, field: field)
         return out
