@@ -82,6 +82,8 @@ let package = Package(
                 // NIOConnectionError: tells "nothing listens" from other transport failures.
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                // Exec credential plugins (kubeconfig `users[].user.exec`).
+                .product(name: "Subprocess", package: "swift-subprocess"),
                 "YAML",
             ],
             swiftSettings: strict
@@ -204,7 +206,14 @@ let package = Package(
         ),
         .testTarget(
             name: "KubeClientTests",
-            dependencies: ["KubeClient", "KubeSim", "TestSupport", "YAML"],
+            dependencies: [
+                "KubeClient", "KubeSim", "TestSupport", "YAML",
+                // A TLS server that records request headers (tls-server-name, auth headers on the wire).
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

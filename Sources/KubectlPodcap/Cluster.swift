@@ -17,7 +17,7 @@ struct Cluster: Sendable {
     /// the same only when no kubeconfig exists at all).
     static let noInCluster = "/nonexistent/podcap-plugin"
 
-    static func connect(_ options: ClusterOptions) throws(PluginError) -> Cluster {
+    static func connect(_ options: ClusterOptions) async throws(PluginError) -> Cluster {
         let config: KubeConfig
         do {
             config = try KubeConfig.load(kubeconfigPath: options.kubeconfig, context: options.context,
@@ -27,9 +27,11 @@ struct Cluster: Sendable {
         }
         let client: KubernetesClient
         do {
-            client = try KubernetesClient(config: config, options: .init(userAgent: "kubectl-podcap"))
+            // `make` runs an exec credential plugin first, so a client certificate it returns
+            // is in the TLS configuration.
+            client = try await KubernetesClient.make(config: config, options: .init(userAgent: "kubectl-podcap"))
         } catch {
-            throw .config("\(error)")
+            throw .config(error.description)
         }
         return Cluster(client: client, config: config, options: options, namespace: options.namespace ?? config.namespace)
     }

@@ -22,7 +22,7 @@ struct KubectlPodcap: AsyncParsableCommand {
 func withCluster<T>(_ options: ClusterOptions, _ body: (Cluster) async throws -> T) async throws -> T {
     let cluster: Cluster
     do {
-        cluster = try Cluster.connect(options)
+        cluster = try await Cluster.connect(options)
     } catch {
         throw Failure(error)
     }

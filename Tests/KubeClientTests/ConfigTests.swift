@@ -128,7 +128,7 @@ struct ConfigTests {
         path = try kubeconfig(dir, cluster: "insecure-skip-tls-verify: true", user: "token: a")
         #expect(loadError(path) == .missingField(path: path, field: "clusters[c].cluster.server"))
         path = try kubeconfig(dir, cluster: "server: https://x", user: "token: a", context: "nope")
-        #expect(loadError(path) == .unknownReference(path: path, field: "current-context", name: "nope"))
+        #expect(loadError(path) == .unknownContext(source: path, field: "current-context", name: "nope", available: ["ctx"]))
         path = try kubeconfig(dir, cluster: "server: https://x\ncertificate-authority-data: '!!!'", user: "token: a")
         #expect(loadError(path) == .invalidBase64(path: path, field: "clusters[c].cluster.certificate-authority-data"))
         path = try kubeconfig(dir, cluster: "server: https://x\ncertificate-authority-data: \(Data("junk".utf8).base64EncodedString())", user: "token: a")
@@ -144,7 +144,7 @@ struct ConfigTests {
             Issue.record("missing token file"); return
         }
         path = try kubeconfig(dir, cluster: "server: https://x", user: "exec: {command: aws}")
-        #expect(loadError(path) == .unsupportedAuth(path: path, field: "users[u].user.exec"))
+        #expect(loadError(path) == .missingField(path: path, field: "users[u].user.exec.apiVersion"))
         path = try kubeconfig(dir, cluster: "server: https://x", user: "client-certificate: \(Self.certs)/client.crt")
         #expect(loadError(path) == .incompleteClientCertificate(path: path, field: "users[u].user.client-certificate"))
         try write("clusters: [", to: dir + "/bad")

@@ -81,3 +81,23 @@ func makeCertificates(in dir: String, caKey: String? = nil, caCert: String? = ni
     try shell("openssl req -newkey rsa:2048 -nodes -subj '\(subject)' -keyout \(dir)/client.key -out \(dir)/client.csr")
     try shell("openssl x509 -req -in \(dir)/client.csr -CA \(ca) -CAkey \(key) -CAcreateserial -days 2 -out \(dir)/client.crt")
 }
+
+/// Runs `body` with a fresh temp directory that is removed afterwards, also when `body` throws.
+func withTempDir<T>(_ body: (String) throws -> T) throws -> T {
+    let dir = try tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    return try body(dir)
+}
+
+/// The async form of ``withTempDir(_:)``.
+func withTempDir<T: Sendable>(_ body: (String) async throws -> T) async throws -> T {
+    let dir = try tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    return try await body(dir)
+}
+
+/// Writes an executable script (mode 0755).
+func writeScript(_ text: String, to path: String) throws {
+    try write(text, to: path)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+}

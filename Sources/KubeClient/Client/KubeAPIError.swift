@@ -13,6 +13,9 @@ public enum KubeAPIError: Error, Sendable, Equatable, CustomStringConvertible {
     case configuration(String)
     /// The client was shut down.
     case shutdown
+    /// No credential could be obtained (the exec plugin failed), or the server rejected one that
+    /// podcap cannot refresh (an OIDC id-token); the ``KubeConfigError`` names the file and field.
+    case credentials(KubeConfigError)
 
     /// HTTP status code, when there was a response.
     public var httpCode: Int? {
@@ -38,6 +41,7 @@ public enum KubeAPIError: Error, Sendable, Equatable, CustomStringConvertible {
         case .decoding(let s): return "decoding: \(s)"
         case .configuration(let s): return "configuration: \(s)"
         case .shutdown: return "client shut down"
+        case .credentials(let error): return "credentials: \(error)"
         }
     }
 }

@@ -27,15 +27,18 @@ public final class KubernetesClient: Sendable {
         public var maxResponseBytes: Int
         /// `User-Agent` header.
         public var userAgent: String
+        /// Longest an exec credential plugin may run before it is killed and the request fails.
+        public var execTimeout: Duration
 
         public init(
             tokenRecheckInterval: Duration = .seconds(10), requestTimeout: Duration = .seconds(30),
-            maxResponseBytes: Int = 64 << 20, userAgent: String = "podcap/1.0"
+            maxResponseBytes: Int = 64 << 20, userAgent: String = "podcap/1.0", execTimeout: Duration = .seconds(60)
         ) {
             self.tokenRecheckInterval = tokenRecheckInterval
             self.requestTimeout = requestTimeout
             self.maxResponseBytes = maxResponseBytes
             self.userAgent = userAgent
+            self.execTimeout = execTimeout
         }
     }
 
@@ -47,12 +50,50 @@ public final class KubernetesClient: Sendable {
     public let config: KubeConfig
     public let options: Options
     let http: HTTPClient
-    let tokens: TokenProvider?
+    let auth: RequestAuthenticator
     let logger: Logger
+    /// ``KubeConfig/server``, or with ``KubeConfig/tlsServerName`` as its host (see `dnsOverride` below).
+    private let baseURL: String
 
     /// Builds the TLS configuration and the HTTP client. Throws `.configuration` for unusable PEM.
-    public init(
+    ///
+    /// An exec plugin runs on the first request; if it returns a client certificate that request
+    /// fails with ``KubeConfigError/execCertificateNeedsMake(path:field:)``. Prefer
+    /// ``make(config:options:logger:)`` when the configuration may use an exec plugin.
+    public convenience init(
         config: KubeConfig, options: Options = Options(), logger: Logger = Logger(label: "podcap.kube")
+    ) throws(KubeAPIError) {
+        let exec = config.exec.map { ExecCredentialProvider(plugin: $0, config: config, timeout: options.execTimeout) }
+        try self.init(config: config, options: options, logger: logger, exec: exec, execCertificate: nil)
+    }
+
+    /// Creates a client, first running the exec credential plugin if the configuration has one.
+    ///
+    /// The TLS configuration of the HTTP client is fixed when it is created, so a client
+    /// certificate from the plugin (`status.clientCertificateData`) must be known by then: this
+    /// runs the plugin once, puts its certificate in the TLS configuration and keeps its token
+    /// for the first requests. A token is fetched again when it expires or after a 401; a
+    /// certificate is not replaced: when it expires, create a new client.
+    ///
+    /// - Throws: ``KubeAPIError/credentials(_:)`` when the plugin fails, `.configuration` for unusable PEM.
+    public static func make(
+        config: KubeConfig, options: Options = Options(), logger: Logger = Logger(label: "podcap.kube")
+    ) async throws(KubeAPIError) -> KubernetesClient {
+        guard let plugin = config.exec else { return try KubernetesClient(config: config, options: options, logger: logger) }
+        let exec = ExecCredentialProvider(plugin: plugin, config: config, timeout: options.execTimeout)
+        let credential: ExecCredential
+        do {
+            credential = try await exec.credential()
+        } catch {
+            throw .credentials(error)
+        }
+        return try KubernetesClient(config: config, options: options, logger: logger, exec: exec,
+                                    execCertificate: credential.clientCertificate)
+    }
+
+    private init(
+        config: KubeConfig, options: Options, logger: Logger, exec: ExecCredentialProvider?,
+        execCertificate: KubeConfig.ClientCertificate?
     ) throws(KubeAPIError) {
         self.config = config
         self.options = options
@@ -62,7 +103,8 @@ public final class KubernetesClient: Sendable {
             if let ca = config.certificateAuthorityPEM {
                 tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(ca))
             }
-            if let cert = config.clientCertificate {
+            // When the kubeconfig has its own client certificate, an exec one is not used.
+            if let cert = config.clientCertificate ?? execCertificate {
                 tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(cert.certificatePEM).map { .certificate($0) }
                 tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: cert.keyPEM, format: .pem))
             }
@@ -81,8 +123,41 @@ public final class KubernetesClient: Sendable {
         // successful connection): that hidden schedule kept a recovered server waiting ~2 s
         // after an outage of a few seconds. The callers retry with `BackoffPolicy`.
         httpConfig.connectionPool.retryConnectionEstablishment = false
+        var baseURL = config.server
+        if let name = config.tlsServerName, let rewritten = Self.serverURL(config.server, host: name) {
+            // AsyncHTTPClient checks the certificate against (and sends as SNI) the URL's host;
+            // dnsOverride connects that name to the real address, so the URL carries the TLS name.
+            httpConfig.dnsOverride = [name: rewritten.originalHost]
+            baseURL = rewritten.url
+        }
+        self.baseURL = baseURL
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
-        self.tokens = config.token.map { TokenProvider(credential: $0, recheckInterval: options.tokenRecheckInterval) }
+        let tokens = config.token.map { TokenProvider(credential: $0, recheckInterval: options.tokenRecheckInterval) }
+        self.auth = RequestAuthenticator(config: config, tokens: tokens, exec: exec,
+                                         tlsHasClientCertificate: config.clientCertificate != nil || execCertificate != nil)
+    }
+
+    /// `server` with its host replaced by `host`, and the host it had; `nil` if it does not parse.
+    static func serverURL(_ server: String, host: String) -> (url: String, originalHost: String)? {
+        guard let schemeEnd = server.firstRange(of: "://") else { return nil }
+        let afterScheme = server[schemeEnd.upperBound...]
+        let authorityEnd = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
+        let authority = afterScheme[..<authorityEnd]
+        let original: Substring
+        let port: Substring
+        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
+            original = authority[authority.index(after: authority.startIndex)..<close]
+            port = authority[authority.index(after: close)...]
+        } else if let colon = authority.lastIndex(of: ":") {
+            original = authority[..<colon]
+            port = authority[colon...]
+        } else {
+            original = authority
+            port = ""
+        }
+        guard !original.isEmpty else { return nil }
+        let url = server[..<schemeEnd.upperBound] + host + port + afterScheme[authorityEnd...]
+        return (String(url), String(original))
     }
 
     /// Closes all connections. Call once, after every watch has ended.
@@ -90,7 +165,8 @@ public final class KubernetesClient: Sendable {
         try await http.shutdown()
     }
 
-    /// Sends one request and collects the response. A 401 re-reads the token file and retries once.
+    /// Sends one request and collects the response. A 401 re-reads the token file (or re-runs the
+    /// exec plugin) and retries once.
     ///
     /// - Parameters:
     ///   - path: absolute API path, e.g. `/api/v1/namespaces/ns/pods`.
@@ -105,7 +181,7 @@ public final class KubernetesClient: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            let request = makeRequest(method, path: path, query: query, body: body, contentType: contentType)
+            let (request, sent) = try await makeRequest(method, path: path, query: query, body: body, contentType: contentType)
             let response: HTTPClientResponse
             let collected: ByteBuffer
             do {
@@ -116,9 +192,12 @@ public final class KubernetesClient: Sendable {
             }
             let code = Int(response.status.code)
             if (200..<300).contains(code) { return KubeResponse(code: code, body: collected) }
-            if code == 401, attempt == 1, tokens != nil {
-                tokens?.invalidate()
-                continue
+            if code == 401 {
+                if attempt == 1, auth.canRefresh {
+                    auth.invalidate(sent: sent)
+                    continue
+                }
+                if let rejection = auth.rejection() { throw rejection }
             }
             throw Self.httpError(code: code, headers: response.headers, body: collected)
         }
@@ -139,7 +218,7 @@ public final class KubernetesClient: Sendable {
     func openStream(path: String, query: [(String, String)], deadline: Duration) async throws(KubeAPIError)
         -> HTTPClientResponse
     {
-        let request = makeRequest(.GET, path: path, query: query, body: nil, contentType: "application/json")
+        let (request, sent) = try await makeRequest(.GET, path: path, query: query, body: nil, contentType: "application/json")
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, timeout: .nanoseconds(Int64(deadline.nanoseconds)))
@@ -149,14 +228,18 @@ public final class KubernetesClient: Sendable {
         let code = Int(response.status.code)
         if (200..<300).contains(code) { return response }
         let body = (try? await response.body.collect(upTo: 1 << 20)) ?? ByteBuffer()
-        if code == 401 { tokens?.invalidate() }
+        if code == 401 {
+            auth.invalidate(sent: sent)
+            if let rejection = auth.rejection() { throw rejection }
+        }
         throw Self.httpError(code: code, headers: response.headers, body: body)
     }
 
+    /// The request, and the exec credential it carries (to invalidate exactly that one after a 401).
     private func makeRequest(
         _ method: Method, path: String, query: [(String, String)], body: [UInt8]?, contentType: String
-    ) -> HTTPClientRequest {
-        var url = config.server + path
+    ) async throws(KubeAPIError) -> (HTTPClientRequest, ExecCredential?) {
+        var url = baseURL + path
         if !query.isEmpty {
             url += "?" + query.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
         }
@@ -164,14 +247,12 @@ public final class KubernetesClient: Sendable {
         request.method = HTTPMethod(rawValue: method.rawValue)
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: options.userAgent)
-        if let token = tokens?.current() {
-            request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        }
+        let sent = try await auth.apply(to: &request.headers)
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        return request
+        return (request, sent)
     }
 
     private static let unreserved: Set<UInt8> = Set(Array(

@@ -25,7 +25,7 @@ final class TokenProvider: Sendable {
         var forceReload = false
     }
 
-    private let credential: KubeConfig.TokenCredential
+    let credential: KubeConfig.TokenCredential
     private let recheckInterval: Duration
     private let state = Mutex(State())
 

@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import YAML
+
+/// One or more kubeconfig files merged by client-go's loading rules (`clientcmd`).
+///
+/// Files are taken in order; for clusters, users and contexts the first file that defines a name
+/// wins, and `current-context` comes from the first file that sets it. Each entry remembers its
+/// file, so relative paths resolve against that file's directory and errors name it.
+struct KubeconfigSet {
+    /// A named cluster, user or context body and the file it came from.
+    struct Entry {
+        var body: YAMLNode
+        var file: String
+        var baseDir: String
+    }
+
+    /// How to treat a listed file that does not exist.
+    enum Missing {
+        /// `--kubeconfig`: an error.
+        case fail
+        /// `KUBECONFIG`: skipped, as client-go does.
+        case skip
+    }
+
+    /// The files read, in order.
+    private(set) var files: [String] = []
+    private(set) var currentContext: (name: String, file: String)?
+    private(set) var contexts: [String: Entry] = [:]
+    /// Context names in the order first defined, for "available contexts" messages.
+    private(set) var contextNames: [String] = []
+    private(set) var clusters: [String: Entry] = [:]
+    private(set) var users: [String: Entry] = [:]
+
+    /// The files read, for messages.
+    var source: String { files.joined(separator: ":") }
+
+    /// Reads `paths` in order; duplicates are read once, as client-go deduplicates them.
+    static func load(paths: [String], missing: Missing) throws(KubeConfigError) -> KubeconfigSet {
+        var set = KubeconfigSet()
+        var listed: [String] = []
+        for path in paths where !path.isEmpty && !listed.contains(path) {
+            listed.append(path)
+            let bytes: [UInt8]
+            switch FileBytes.read(path) {
+            case .success(let read):
+                bytes = read
+            case .failure(let failure):
+                if missing == .skip && failure.errno == ENOENT { continue }
+                throw .unreadableFile(path: path, field: "kubeconfig", source: missing == .skip ? "KUBECONFIG" : "kubeconfig",
+                                      reason: failure.description)
+            }
+            try set.add(yaml: String(decoding: bytes, as: UTF8.self), path: path)
+        }
+        if set.files.isEmpty { throw .noKubeconfigFound(source: "KUBECONFIG", paths: listed) }
+        return set
+    }
+
+    /// Merges one file's YAML under those already added.
+    mutating func add(yaml: String, path: String) throws(KubeConfigError) {
+        let root: YAMLNode?
+        do {
+            root = try YAMLParser.parse(yaml)
+        } catch {
+            throw .invalidYAML(path: path, reason: "\(error)")
+        }
+        files.append(path)
+        // An empty file is an empty configuration, as in client-go.
+        guard let doc = root, !doc.isNull else { return }
+        guard doc.pairs != nil else { throw .invalidYAML(path: path, reason: "top level is not a mapping") }
+        let baseDir = KubeConfig.directory(of: path)
+        if currentContext == nil, let name = doc["current-context"]?.string, !name.isEmpty {
+            currentContext = (name, path)
+        }
+        let fileContexts = try Self.entries(doc, list: "contexts", path: path, baseDir: baseDir)
+        for (name, entry) in fileContexts where contexts[name] == nil {
+            contexts[name] = entry
+            contextNames.append(name)
+        }
+        for (name, entry) in try Self.entries(doc, list: "clusters", path: path, baseDir: baseDir) where clusters[name] == nil {
+            clusters[name] = entry
+        }
+        for (name, entry) in try Self.entries(doc, list: "users", path: path, baseDir: baseDir) where users[name] == nil {
+            users[name] = entry
+        }
+    }
+
+    /// The named entries of one list, in file order; a name twice in one file is an error, as in client-go.
+    private static func entries(
+        _ doc: YAMLNode, list: String, path: String, baseDir: String
+    ) throws(KubeConfigError) -> [(String, Entry)] {
+        guard let node = doc[list], !node.isNull else { return [] }
+        guard let items = node.array else { throw .invalidYAML(path: path, reason: "\(list) is not a list") }
+        let item = String(list.dropLast())
+        var out: [(String, Entry)] = []
+        var names = Set<String>()
+        for (index, entry) in items.enumerated() {
+            guard let name = entry["name"]?.string, !name.isEmpty else {
+                throw .missingField(path: path, field: "\(list)[\(index)].name")
+            }
+            guard names.insert(name).inserted else {
+                throw .invalidYAML(path: path, reason: "\(list): duplicate name \"\(name)\"")
+            }
+            // A body that is absent or not a mapping is reported when (if) the entry is used.
+            out.append((name, Entry(body: entry[item] ?? .mapping([]), file: path, baseDir: baseDir)))
+        }
+        return out
+    }
+}
