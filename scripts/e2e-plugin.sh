@@ -217,7 +217,8 @@ assert rows[0]["since"] <= rows[0]["updated"], rows
     k -n "$system_ns" create rolebinding "$sa-list" --role="$sa-list" "--serviceaccount=$test_ns:$sa"
     token=$(k -n "$test_ns" create token "$sa")
     server=$(k config view --minify -o jsonpath='{.clusters[0].cluster.server}')
-    ca=$(k config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
+    ca=$(k config view --raw --minify --flatten -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
+    [[ -n $ca ]] || die "no CA in the admin kubeconfig"
     cat > "$reader_kubeconfig" << KUBECONFIG_END
 apiVersion: v1
 kind: Config

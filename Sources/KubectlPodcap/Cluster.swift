@@ -40,8 +40,9 @@ struct Cluster: Sendable {
         try? await client.shutdown()
     }
 
-    /// The named Pods, or those `selector` matches (`allNamespaces`: in every namespace).
-    func pods(_ targets: TargetOptions, allNamespaces: Bool = false) async throws(PluginError) -> [PodItem] {
+    /// The named Pods, or those the selector matches (`-A`: in every namespace).
+    func pods(_ targets: TargetOptions) async throws(PluginError) -> [PodItem] {
+        let allNamespaces = targets.allNamespaces
         if let selector = targets.selector {
             let pods = try await list(namespace: allNamespaces ? nil : namespace, labelSelector: selector)
             if pods.isEmpty { throw .noPodsMatch(selector: selector, namespace: allNamespaces ? "any namespace" : namespace) }
@@ -57,7 +58,7 @@ struct Cluster: Sendable {
             return try await client.sendJSON(PodItem.self, .GET, path: "/api/v1/namespaces/\(namespace)/pods/\(name)")
         } catch {
             if case .http(let code, _, _) = error, code == 404 { throw .podNotFound(namespace: namespace, name: name) }
-            throw .api(error.description)
+            throw .api(explain(error))
         }
     }
 
@@ -70,7 +71,7 @@ struct Cluster: Sendable {
             return try await client.sendJSON(PodItemList.self, .GET, path: path, query: query).items
                 .sorted { ($0.metadata.namespace, $0.metadata.name) < ($1.metadata.namespace, $1.metadata.name) }
         } catch {
-            throw .api(error.description)
+            throw .api(explain(error))
         }
     }
 
@@ -79,7 +80,7 @@ struct Cluster: Sendable {
         do {
             try await client.patchPodAnnotations(namespace: pod.metadata.namespace, name: pod.metadata.name, annotations)
         } catch {
-            throw .api("\(pod.displayName): \(error.description)")
+            throw .api("\(pod.displayName): \(explain(error))")
         }
     }
 
@@ -117,6 +118,25 @@ struct Cluster: Sendable {
         }
         if answer.status?.allowed != true {
             throw .execForbidden(user: nil, namespace: namespace, detail: answer.status?.reason ?? "")
+        }
+    }
+
+    /// The API error as one line a user can act on.
+    func explain(_ error: KubeAPIError) -> String {
+        let text = error.description
+        let where_ = "\(config.server) (context \(config.contextName ?? "?"))"
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "\(where_): the server's TLS certificate is not signed by the kubeconfig's certificate-authority"
+        }
+        switch error {
+        case .http(401, _, _):
+            return "\(where_): 401 Unauthorized: the kubeconfig's credentials were rejected (expired token? run the login your cluster needs)"
+        case .http(403, let status, _):
+            return "forbidden: \(status?.message ?? "the API server refused the request")"
+        case .unreachable(let reason):
+            return "cannot reach \(where_): \(reason)"
+        default:
+            return "\(where_): \(text)"
         }
     }
 }

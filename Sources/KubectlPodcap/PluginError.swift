@@ -27,7 +27,7 @@ enum PluginError: Error, CustomStringConvertible {
         case .noAgent(let node, let namespace, let selector):
             "no podcap agent on node \(node) (no Running pod -l \(selector) in \(namespace)): deploy the DaemonSet there, or pass --agent-namespace/--agent-selector"
         case .execForbidden(let user, let namespace, let detail):
-            "forbidden: \(user.map { "user \($0)" } ?? "you") cannot create pods/exec in \(namespace), which reading captures needs; ask for the podcap-reader Role in \(namespace) (see README, Reading captures)\(detail.isEmpty ? "" : " [\(detail)]")"
+            "forbidden: \(user.map { "user \($0)" } ?? "you") cannot create pods/exec in \(namespace), which reading captures needs; ask for the podcap-reader Role in \(namespace) (deploy/podcap-reader.yaml)\(detail.isEmpty ? "" : " [\(detail)]")"
         case .kubectlMissing(let text): "\(text): kubectl podcap runs kubectl exec for fetch and stream; put kubectl on PATH or pass --kubectl"
         case .agent(let pod, let line): "\(pod): \(line)"
         case .rejected(let pod, let message): "\(pod): rejected: \(message)"
