@@ -6,7 +6,7 @@
 #
 #   a. two Pods with one label; `kubectl podcap start -l` (one merge patch each), waits for Capturing
 #   b. `status` table, `-o json`, `-o yaml`
-#   c. a 6 MB download inside one Pod rotates its 3 files; `fetch` (valid pcap, the Pod's IP,
+#   c. a 12 MB download inside one Pod rotates its 10 files; `fetch` (valid pcap, the Pod's IP,
 #      MB/s printed); `fetch -l … --merge` (pcapng: libpcap reads it, both interface names)
 #   d. `stream` read as a user does (its own process group, SIGINT = Ctrl-C), across rotations:
 #      first-packet latency printed, the stream reads with `tcpdump -r -`
@@ -105,7 +105,7 @@ MANIFEST
     # a. start
     local started out
     started=$(now_ms)
-    out=$(plugin start -n "$test_ns" -l "$plugin_label" --files 3) || die "kubectl podcap start failed: $out"
+    out=$(plugin start -n "$test_ns" -l "$plugin_label" --files 10) || die "kubectl podcap start failed: $out"
     timing plugin_start_to_capturing "$started"
     printf '%s\n' "$out"
     for pod in "${plugin_pods[@]}"; do
@@ -123,14 +123,14 @@ MANIFEST
     plugin status -n "$test_ns" -o json "$web_a" | python3 -c '
 import json, sys
 rows = json.load(sys.stdin)
-assert len(rows) == 1 and rows[0]["state"] == "capturing" and rows[0]["requestedFiles"] == "3", rows
+assert len(rows) == 1 and rows[0]["state"] == "capturing" and rows[0]["requestedFiles"] == "10", rows
 assert rows[0]["since"] <= rows[0]["updated"], rows
 ' || die "status -o json is not one capturing row for $web_a"
     plugin status -n "$test_ns" -o yaml "$web_a" | grep -q '^  state: "capturing"' || die "status -o yaml has no state"
 
-    # c. a 6 MB download rotates web-a's three 1 MB files (the ring wraps); then fetch
-    k -n "$test_ns" exec "$web_a" -- wget -q -O /dev/null "http://$node_ip:$bulk_port/fast/6000000" || die "bulk download failed"
-    poll_until 60 0.5 "$web_a's ring to hold 3 files" ring_full "$web_a" 3
+    # c. a 12 MB download rotates web-a's ten 1 MB files (the ring wraps); then fetch
+    k -n "$test_ns" exec "$web_a" -- wget -q -O /dev/null "http://$node_ip:$bulk_port/fast/12000000" || die "bulk download failed"
+    poll_until 60 0.5 "$web_a's ring to hold 10 files" ring_full "$web_a" 10
     local fetch_dir="$workdir/fetch"
     started=$(now_ms)
     out=$(plugin fetch -n "$test_ns" "$web_a" -o "$fetch_dir") || die "fetch failed: $out"
@@ -146,8 +146,17 @@ assert rows[0]["since"] <= rows[0]["updated"], rows
         grep -qF "$ip_a" "$workdir/fetched.txt" || die "$file has no packet of $web_a's IP $ip_a"
         fetched=$((fetched + 1))
     done
-    ((fetched == 3)) || die "fetched $fetched files of $web_a, expected 3"
+    ((fetched == 10)) || die "fetched $fetched files of $web_a, expected 10"
     if find "$fetch_dir" -name '*.part' | grep -q .; then die "fetch left a .part file"; fi
+    # The same bytes the way the README's manual section copies them (kubectl cp runs tar over
+    # pods/exec too), for comparison.
+    local agent_name cp_started name
+    agent_name=$(k -n "$system_ns" get pods -l "$podcap_selector" -o jsonpath='{.items[0].metadata.name}')
+    cp_started=$(now_ms)
+    for name in $(host_files "$web_a"); do
+        k cp "$system_ns/$agent_name:$capture_dir/$name" "$workdir/cp-$name" > /dev/null 2>&1 || die "kubectl cp $name failed"
+    done
+    timing kubectl_cp_same_files "$cp_started"
     out=$(plugin fetch -n "$test_ns" -l "$plugin_label" -o "$fetch_dir/all" --merge "$workdir/merged.pcapng") \
         || die "fetch --merge failed: $out"
     printf '%s\n' "$out"
@@ -184,7 +193,7 @@ assert rows[0]["since"] <= rows[0]["updated"], rows
     local streamed bytes
     streamed=$(wc -l < "$workdir/stream.txt")
     bytes=$(stat -c %s "$workdir/stream.pcap")
-    # Six rotations of 1 MB files while it streamed; the ring holds three.
+    # Six rotations of 1 MB files while it streamed.
     ((bytes > 5500000)) || die "the stream holds $bytes bytes ($streamed packets): it did not follow the rotations of a 6 MB download"
     poll_until 15 0.2 "podcap follow to exit in the agent" pid_gone "$follow_pid"
     log "stream: $streamed packets, $bytes bytes across rotations, read by tcpdump -r -; Ctrl-C ended it and its follower"
