@@ -17,31 +17,3 @@ struct KubectlPodcap: AsyncParsableCommand {
         subcommands: [StartCommand.self, StopCommand.self, StatusCommand.self, FetchCommand.self, StreamCommand.self]
     )
 }
-
-/// Runs `body` against the cluster and turns every failure into one line and exit status 1.
-func withCluster<T>(_ options: ClusterOptions, _ body: (Cluster) async throws -> T) async throws -> T {
-    let cluster: Cluster
-    do {
-        cluster = try await Cluster.connect(options)
-    } catch {
-        throw Failure(error)
-    }
-    do {
-        let value = try await body(cluster)
-        await cluster.shutdown()
-        return value
-    } catch let error as PluginError {
-        await cluster.shutdown()
-        throw Failure(error)
-    } catch {
-        await cluster.shutdown()
-        throw error
-    }
-}
-
-/// A failure ArgumentParser prints as `Error: <line>` and exits 1 with.
-struct Failure: Error, CustomStringConvertible {
-    var error: PluginError
-    init(_ error: PluginError) { self.error = error }
-    var description: String { error.description }
-}

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import KubeClient
 
 /// One capture as `kubectl podcap status` prints it.
 struct StatusRow: Codable, Sendable, Equatable {
@@ -87,7 +88,7 @@ struct StatusRow: Codable, Sendable, Equatable {
         var lines: [[String]] = [(namespaces ? ["NAMESPACE"] : []) + ["POD", "NODE", "STATE", "FILES", "SIZE", "PACKETS", "DROPPED", "AGE"]]
         for row in rows {
             // A capture's age runs from its first start; a pending or failed one has none.
-            let age = row.since.flatMap(RFC3339.parse).map { Self.age(now.timeIntervalSince1970 - $0) } ?? "-"
+            let age = row.since.flatMap(RFC3339.parse).map { Self.age(now.timeIntervalSince($0)) } ?? "-"
             lines.append((namespaces ? [row.namespace] : []) + [
                 row.pod, row.node ?? "<none>", row.state, "\(row.files)/\(row.requestedFiles ?? "-")", Self.size(row.bytes),
                 row.packets.map(String.init) ?? "-", row.dropped.map(String.init) ?? "-", age,
@@ -114,9 +115,4 @@ struct StatusRow: Codable, Sendable, Equatable {
         let tenths = bytes / 100_000
         return "\(tenths / 10).\(tenths % 10)MB"
     }
-}
-
-extension String {
-    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import KubeClient
 
 /// Polls a Pod's status annotation until a condition holds: the agent acts within a few
 /// hundred milliseconds, and one GET per 200 ms is less than a watch's set-up costs here.
@@ -43,6 +44,6 @@ extension CaptureStatus {
     /// Whether the agent wrote this status at or after `date` (the annotation has whole seconds).
     func isWritten(after date: Date) -> Bool {
         guard let time, let written = RFC3339.parse(time) else { return false }
-        return written >= date.timeIntervalSince1970.rounded(.down)
+        return written.timeIntervalSince1970 >= date.timeIntervalSince1970.rounded(.down)
     }
 }

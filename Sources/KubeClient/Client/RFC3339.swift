@@ -8,8 +8,9 @@ import Foundation
 ///
 /// Parsed by hand: FoundationEssentials' ISO 8601 style wants its options to match the
 /// fractional-seconds and offset forms exactly, and plugins write all of them.
-enum RFC3339 {
-    static func parse(_ text: String) -> Date? {
+public enum RFC3339 {
+    /// Seconds since the epoch as a `Date`; `nil` when `text` is not RFC 3339.
+    public static func parse(_ text: String) -> Date? {
         let b = Array(text.utf8)
         guard b.count >= 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
               b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t") || b[10] == UInt8(ascii: " "),

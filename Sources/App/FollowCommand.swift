@@ -8,49 +8,6 @@ import Foundation
 #endif
 import Glibc
 
-/// Where `export` and `follow` ask the controller for a capture's files: the controller's own
-/// `--listen`, which the DaemonSet also puts in the container's environment as PODCAP_LISTEN.
-struct AgentOptions: ParsableArguments {
-    @Option(help: "The controller's --listen address (default: $PODCAP_LISTEN, else :9090).")
-    var agent: String?
-
-    var endpoint: AgentEndpoint {
-        AgentEndpoint(listen: agent ?? ProcessInfo.processInfo.environment["PODCAP_LISTEN"] ?? ":9090")
-    }
-}
-
-/// Writes one line to standard error and exits with the error's status.
-func exitServing(_ error: ServingError, command: String) -> Never {
-    let line = Array("podcap \(command): \(error)\n".utf8)
-    _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-    Glibc.exit(error.exitCode)
-}
-
-/// `podcap export NAMESPACE/POD`: the capture's files as one stream on standard output, for
-/// `kubectl podcap fetch` (through `pods/exec`; the request carries a Pod, never a path).
-struct ExportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "export",
-        abstract: "Write a capture's files to standard output (what kubectl podcap fetch reads)."
-    )
-
-    @Argument(help: "NAMESPACE/POD of a Pod this node's controller captures.")
-    var pod: String
-
-    @OptionGroup var agent: AgentOptions
-
-    func run() throws {
-        signal(SIGPIPE, SIG_IGN)
-        do throws(ServingError) {
-            let request = try CaptureRequestName(parsing: pod)
-            let capture = try ServedCapture(request: request, listing: agent.endpoint.listing(for: request))
-            try CaptureExporter(capture: capture).write(to: STDOUT_FILENO)
-        } catch {
-            exitServing(error, command: "export")
-        }
-    }
-}
-
 /// `podcap follow NAMESPACE/POD`: the live capture as one pcap stream on standard output,
 /// across rotations, for `kubectl podcap stream`.
 struct FollowCommand: ParsableCommand {
