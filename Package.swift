@@ -227,6 +227,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "KubectlPodcapTests",
+            dependencies: [
+                "KubectlPodcap", "CaptureTransfer", "KubeClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "ControllerTests",
             dependencies: [
                 "Controller", "KubeSim", "KubeClient", "Actors", "NodeRuntime", "PodSandbox", "TestSupport", "Pcap", "YAML",
