@@ -58,3 +58,4 @@ clean:
 	rm -rf .build .build-*
 
 include mk/perf.mk
+include mk/reliability.mk
