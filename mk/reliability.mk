@@ -92,7 +92,6 @@ define fuzz_run
 	@echo "== fuzz $(1): $(2) s"
 	@cd $(FUZZ_OUT) && $(FUZZ_ENV) ./fuzz-$(1) -max_total_time=$(2) -max_len=$(FUZZ_MAX_LEN) -timeout=10 \
 		-print_final_stats=1 -artifact_prefix=$(FUZZ_OUT)/crash-$(1)- \
-		$(if $(wildcard $(REL_ROOT)/Fuzz/dict/$(1).dict),-dict=$(REL_ROOT)/Fuzz/dict/$(1).dict) \
 		$(FUZZ_OUT)/corpus/$(1) $(REL_ROOT)/Fuzz/corpus/$(1) > $(FUZZ_OUT)/fuzz-$(1).log 2>&1 \
 		|| { tail -n 60 $(FUZZ_OUT)/fuzz-$(1).log; echo "fuzz $(1): FAILED (input: $(FUZZ_OUT)/crash-$(1)-*)"; exit 1; }
 	@grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|Done)' $(FUZZ_OUT)/fuzz-$(1).log | tr '\n' ' '; echo
