@@ -69,9 +69,9 @@ struct PcapReaderTests {
         TempTree.write(dir + "/f.pcap", file.bytes)
         let s = try PcapReader.summarize(path: dir + "/f.pcap")
         #expect(s.packets == 2 && s.truncated == false)
-        // 0x1B000000 µs = 452.984832 s; UInt32.max µs = 4294.967295 s.
+        // 0x1B000000 µs = 452.984832 s; libpcap reads the field as signed, so UInt32.max is -1 µs.
         #expect(s.firstTimestamp == PcapTimestamp(seconds: 1_700_000_452, nanoseconds: 984_832_000))
-        #expect(s.lastTimestamp == PcapTimestamp(seconds: 1_700_004_294, nanoseconds: 967_295_000))
+        #expect(s.lastTimestamp == PcapTimestamp(seconds: 1_699_999_999, nanoseconds: 999_999_000))
         #expect(PcapTimestamp(seconds: 10, fraction: -1) == PcapTimestamp(seconds: 9, nanoseconds: 999_999_999))
     }
 
