@@ -59,3 +59,4 @@ clean:
 
 include mk/perf.mk
 include mk/plugin.mk
+include mk/reliability.mk

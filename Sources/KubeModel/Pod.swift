@@ -56,6 +56,10 @@ public struct ObjectMeta: Sendable, Hashable, Codable {
         namespace = try c.decodeIfPresent(String.self, forKey: .namespace) ?? ""
         name = try c.decode(String.self, forKey: .name)
         uid = try c.decode(String.self, forKey: .uid)
+        // Kubernetes never serves an object without them; podcap keys captures, file names and
+        // reports by both, so an empty one is a malformed object, not a Pod.
+        guard !name.isEmpty else { throw DecodingError.dataCorruptedError(forKey: .name, in: c, debugDescription: "metadata.name is empty") }
+        guard !uid.isEmpty else { throw DecodingError.dataCorruptedError(forKey: .uid, in: c, debugDescription: "metadata.uid is empty") }
         resourceVersion = try c.decodeIfPresent(String.self, forKey: .resourceVersion)
         annotations = try c.decodeIfPresent([String: String].self, forKey: .annotations) ?? [:]
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]

@@ -35,7 +35,8 @@ public enum PcapReader {
             case 1:
                 guard let header, let data else { continue }
                 let h = header.pointee
-                let stamp = PcapTimestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int32(h.ts.tv_usec))
+                // Opened with nanosecond precision, so tv_usec holds nanoseconds.
+                let stamp = PcapTimestamp(seconds: Int64(h.ts.tv_sec), fraction: Int64(h.ts.tv_usec))
                 if summary.firstTimestamp == nil { summary.firstTimestamp = stamp }
                 summary.lastTimestamp = stamp
                 summary.packets += 1

@@ -10,6 +10,16 @@ public struct PcapTimestamp: Sendable, Hashable, Comparable, Codable, CustomStri
         self.nanoseconds = nanoseconds
     }
 
+    /// A record's time as libpcap gives it. A damaged file can store a fraction of a second
+    /// or more, or a negative one (libpcap reads the 32-bit field as signed and scales a
+    /// microsecond file's by 1000); it carries into the seconds instead of trapping in the
+    /// conversion to `Int32` (found by Fuzz/Pcap).
+    public init(seconds: Int64, fraction nanoseconds: Int64) {
+        let (carry, rest) = nanoseconds.quotientAndRemainder(dividingBy: 1_000_000_000)
+        self.seconds = seconds + carry - (rest < 0 ? 1 : 0)
+        self.nanoseconds = Int32(rest < 0 ? rest + 1_000_000_000 : rest)
+    }
+
     public static func < (a: Self, b: Self) -> Bool {
         (a.seconds, a.nanoseconds) < (b.seconds, b.nanoseconds)
     }

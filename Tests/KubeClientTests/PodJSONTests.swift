@@ -120,6 +120,9 @@ struct PodJSONTests {
         #"{"type":"ADDED","object":{"metadata":{"name":"x","uid":"u"}}} trailing"#,
         #"{"type":"ADDED","object":{"metadata":"#,
         #"{"type":"BOOKMARK","object":{"metadata":{}}}"#,
+        // Regression (Fuzz/PodWatch): both decoders returned a Pod with an empty name or uid.
+        #"{"type":"ADDED","object":{"metadata":{"name":"","uid":"u"}}}"#,
+        #"{"type":"MODIFIED","object":{"metadata":{"name":"x","uid":""}}}"#,
     ])
     func malformed(json: String) {
         #expect(throws: (any Error).self) { try Self.decode(json) }

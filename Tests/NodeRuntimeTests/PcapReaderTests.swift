@@ -56,6 +56,25 @@ struct PcapReaderTests {
         }
     }
 
+    /// Regression (Fuzz/Pcap): a microsecond field over 2^31/1000 trapped in `Int32(tv_usec)`.
+    @Test("a record whose fraction is a second or more carries into the seconds")
+    func oversizedFraction() throws {
+        let dir = TempTree.makeDirectory()
+        defer { TempTree.removeTree(dir) }
+        var file = PcapFileBuilder()
+        file.packet(PcapFileBuilder.ethernet(0x0800, PcapFileBuilder.ipv4(17, from: Self.a, to: Self.b)),
+                    seconds: 1_700_000_000, microseconds: 0x1B00_0000)
+        file.packet(PcapFileBuilder.ethernet(0x0800, PcapFileBuilder.ipv4(17, from: Self.a, to: Self.b)),
+                    seconds: 1_700_000_000, microseconds: .max)
+        TempTree.write(dir + "/f.pcap", file.bytes)
+        let s = try PcapReader.summarize(path: dir + "/f.pcap")
+        #expect(s.packets == 2 && s.truncated == false)
+        // 0x1B000000 µs = 452.984832 s; libpcap reads the field as signed, so UInt32.max is -1 µs.
+        #expect(s.firstTimestamp == PcapTimestamp(seconds: 1_700_000_452, nanoseconds: 984_832_000))
+        #expect(s.lastTimestamp == PcapTimestamp(seconds: 1_699_999_999, nanoseconds: 999_999_000))
+        #expect(PcapTimestamp(seconds: 10, fraction: -1) == PcapTimestamp(seconds: 9, nanoseconds: 999_999_999))
+    }
+
     @Test("unreadable or non-pcap files are errors with libpcap's message")
     func errors() {
         let dir = TempTree.makeDirectory()

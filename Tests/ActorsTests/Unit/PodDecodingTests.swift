@@ -58,6 +58,9 @@ struct PodDecodingTests {
         #"{"metadata":{"name":"x","uid":"u"},"spec":{"containers":"no"}}"#,
         #"{"metadata":"#,
         #"[]"#,
+        // Regression (Fuzz/PodWatch): an empty name or uid decoded as a Pod.
+        #"{"metadata":{"name":"","uid":"u"}}"#,
+        #"{"metadata":{"name":"x","uid":""}}"#,
     ])
     func malformed(json: String) {
         #expect(throws: (any Error).self) { try JSONDecoder().decode(Pod.self, from: Data(json.utf8)) }
