@@ -223,7 +223,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CaptureTransferTests",
-            dependencies: ["CaptureTransfer", "CaptureServing", "Pcap"],
+            dependencies: ["CaptureTransfer", "CaptureServing", "Pcap", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import CaptureServing
 import CaptureTransfer
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// A temporary capture directory, removed even when a test fails.
@@ -105,7 +106,7 @@ struct ServingTests {
     /// tcpdump's rotation, played by hand: the follower joins live, follows the close of one file
     /// into the next (whose stale contents from an earlier lap of the ring it must not replay),
     /// and ends when the files are deleted.
-    @Test func followStreamsAcrossARotationWithoutReplayingTheWrappedRing() throws {
+    @Test func followStreamsAcrossARotationWithoutReplayingTheWrappedRing() async throws {
         let dir = TempCaptureDirectory()
         var history = PcapBytes()
         history.addUDP(seconds: 10)
@@ -136,14 +137,14 @@ struct ServingTests {
         }
         defer { close(output[0]); close(output[1]); close(hangup[0]); close(hangup[1]) }
         let reader = PipeReader(fd: output[0])
-        let header = try reader.read(PcapFileHeader.size)
+        let header = try await offload { try reader.read(PcapFileHeader.size) }
         #expect(PcapFileHeader(header) != nil)
 
         var live = PcapBytes()
         live.addUDP(seconds: 20, payload: 40)
         let liveRecord = Array(live.bytes.dropFirst(PcapFileHeader.size))
         _ = liveRecord.withUnsafeBytes { write(current, $0.baseAddress, $0.count) }
-        #expect(try reader.read(liveRecord.count) == liveRecord)
+        #expect(try await offload { try reader.read(liveRecord.count) } == liveRecord)
 
         close(current)  // tcpdump rotates: IN_CLOSE_WRITE, then the next ring name is truncated
         var next = PcapBytes()
@@ -154,10 +155,10 @@ struct ServingTests {
         defer { close(writing) }
         _ = next.bytes.withUnsafeBytes { write(writing, $0.baseAddress, $0.count) }
         let nextRecords = Array(next.bytes.dropFirst(PcapFileHeader.size))
-        #expect(try reader.read(nextRecords.count) == nextRecords)
+        #expect(try await offload { try reader.read(nextRecords.count) } == nextRecords)
 
         unlink(dir.path + "/capture-web-0.pcap1")
-        #expect(ended.wait(timeout: .now() + 10) == .success)
+        #expect(try await offload { ended.wait(timeout: .now() + 10) } == .success)
         guard case .captureEnded = outcome.error else {
             Issue.record("follow ended with \(String(describing: outcome.error))")
             return
@@ -165,7 +166,7 @@ struct ServingTests {
         #expect(outcome.error?.exitCode == 0)
     }
 
-    @Test func followEndsWhenItsStandardInputCloses() throws {
+    @Test func followEndsWhenItsStandardInputCloses() async throws {
         let dir = TempCaptureDirectory()
         dir.write("capture-web-0.pcap", PcapBytes().bytes)
         let request = try CaptureRequestName(parsing: "default/web-0")
@@ -185,9 +186,10 @@ struct ServingTests {
             }
             ended.signal()
         }
-        _ = try PipeReader(fd: output[0]).read(PcapFileHeader.size)
+        let reader = PipeReader(fd: output[0])
+        _ = try await offload { try reader.read(PcapFileHeader.size) }
         close(hangup[1])
-        #expect(ended.wait(timeout: .now() + 10) == .success)
+        #expect(try await offload { ended.wait(timeout: .now() + 10) } == .success)
         #expect(outcome.error == .readerGone)
     }
 }
