@@ -122,7 +122,7 @@ SANITIZE_CI_SKIP := --skip largeRandomRun
 # queued on the simulations' parked executor thread, not leaks of podcap's.
 comma := ,
 space := $(empty) $(empty)
-SANITIZE_ENV := SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 TSAN_OPTIONS=halt_on_error=1 \
+SANITIZE_ENV := SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 TSAN_OPTIONS="halt_on_error=1 suppressions=$(REL_ROOT)/mk/tsan-suppressions.txt" \
 	PODCAP_ONLY=$(subst $(space),$(comma),$(strip $(SANITIZE_TARGETS)))
 
 # $(call sanitize_run,address|thread,scratch,extra swift-test arguments)
@@ -140,13 +140,14 @@ sanitize-tsan: deps
 
 sanitize: sanitize-asan sanitize-tsan
 
-# ThreadSanitizer only: each sanitized build costs ~4 minutes from clean on CI's 2 cores and
-# both would not fit beside fuzz-ci. TSan is the one for the actor code (races that strict
-# concurrency cannot rule out: executors, locks, unchecked-Sendable types); ASan already runs
-# on every fuzz-ci input over the code that uses unsafe pointers (JSONScanner, the pcap
-# reader and dissector, the YAML and libpcap bindings).
+# AddressSanitizer in CI. ThreadSanitizer cannot be trusted in a pass/fail gate here: Swift's
+# Synchronization.Mutex on Linux hands a contended lock over in the kernel (FUTEX_LOCK_PI /
+# FUTEX_UNLOCK_PI in the uninstrumented slow path), so TSan sees no happens-before and reports
+# whatever a Mutex guards as raced whenever the lock was contended: on BoundedChannel in a CI
+# run, on the simulations' executor marker in 2 of 5 runs here. `make sanitize-tsan` still runs
+# it (mk/tsan-suppressions.txt mutes the two primitives), for reading, not gating.
 sanitize-ci: deps
-	$(call sanitize_run,thread,.build-tsan,$(SANITIZE_CI_SKIP))
+	$(call sanitize_run,address,.build-asan,$(SANITIZE_CI_SKIP))
 
 # Part of `make test` (the Makefile's test target lists these prerequisites).
 test: fuzz-ci sanitize-ci
