@@ -79,11 +79,8 @@ struct FetchCommand: AsyncParsableCommand {
                         current = (name, fd, bytes)
                     case .data(let bytes):
                         guard let file = current else { continue }
-                        var rest = bytes[...]
-                        while !rest.isEmpty {
-                            let n = rest.withUnsafeBytes { write(file.fd, $0.baseAddress, $0.count) }
-                            guard n > 0 else { throw PluginError.io("\(directory)/\(file.name): \(String(cString: strerror(errno)))") }
-                            rest = rest.dropFirst(n)
+                        guard FileDescriptorIO.writeAll(file.fd, bytes[...]) else {
+                            throw PluginError.io("\(directory)/\(file.name): \(String(cString: strerror(errno)))")
                         }
                         done += Int64(bytes.count)
                         progress.update(label: pod.metadata.name, done: done, total: max(total, done))

@@ -50,12 +50,7 @@ enum PcapMerge {
         guard fd >= 0 else { throw PluginError.io("\(partial): \(String(cString: strerror(errno)))") }
         var failed = false
         func flush() {
-            let chunk = writer.drain()
-            var rest = chunk[...]
-            while !rest.isEmpty && !failed {
-                let n = rest.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-                if n <= 0 { failed = true } else { rest = rest.dropFirst(n) }
-            }
+            if !failed && !FileDescriptorIO.writeAll(fd, writer.drain()[...]) { failed = true }
         }
         for entry in order {
             let source = sources[entry.source]
@@ -87,14 +82,9 @@ enum PcapMerge {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw PluginError.io("\(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            out += buffer[0..<n]
+        guard let bytes = FileDescriptorIO.readToEnd(fd, from: 0, limit: Int.max) else {
+            throw PluginError.io("\(path): \(String(cString: strerror(errno)))")
         }
-        return out
+        return bytes
     }
 }

@@ -2,6 +2,7 @@ import CaptureServing
 import CaptureTransfer
 import Foundation
 import Glibc
+import Synchronization
 import TestSupport
 import Testing
 
@@ -121,22 +122,9 @@ struct ServingTests {
 
         let request = try CaptureRequestName(parsing: "default/web-0")
         let capture = try ServedCapture(request: request, listing: dir.listing(names: ["capture-web-0.pcap0", "capture-web-0.pcap1"]))
-        var output: [Int32] = [0, 0], hangup: [Int32] = [0, 0]
-        pipe(&output)
-        pipe(&hangup)
-        let ended = DispatchSemaphore(value: 0)
-        let outcome = Outcome()
-        let (writeEnd, hangupEnd) = (output[1], hangup[0])
-        DispatchQueue.global().async {
-            do throws(ServingError) {
-                try CaptureFollower(capture: capture, endpoint: nil, output: writeEnd, hangup: hangupEnd).run()
-            } catch {
-                outcome.set(error)
-            }
-            ended.signal()
-        }
-        defer { close(output[0]); close(output[1]); close(hangup[0]); close(hangup[1]) }
-        let reader = PipeReader(fd: output[0])
+        let follow = RunningFollower(capture)
+        defer { follow.close() }
+        let reader = follow.reader
         let header = try await offload { try reader.read(PcapFileHeader.size) }
         #expect(PcapFileHeader(header) != nil)
 
@@ -158,12 +146,12 @@ struct ServingTests {
         #expect(try await offload { try reader.read(nextRecords.count) } == nextRecords)
 
         unlink(dir.path + "/capture-web-0.pcap1")
-        #expect(try await offload { ended.wait(timeout: .now() + 10) } == .success)
-        guard case .captureEnded = outcome.error else {
-            Issue.record("follow ended with \(String(describing: outcome.error))")
+        let error = try await follow.end()
+        guard case .captureEnded = error else {
+            Issue.record("follow ended with \(String(describing: error))")
             return
         }
-        #expect(outcome.error?.exitCode == 0)
+        #expect(error?.exitCode == 0)
     }
 
     @Test func followEndsWhenItsStandardInputCloses() async throws {
@@ -171,13 +159,30 @@ struct ServingTests {
         dir.write("capture-web-0.pcap", PcapBytes().bytes)
         let request = try CaptureRequestName(parsing: "default/web-0")
         let capture = try ServedCapture(request: request, listing: dir.listing(names: ["capture-web-0.pcap"]))
+        let follow = RunningFollower(capture)
+        defer { follow.close() }
+        let reader = follow.reader
+        _ = try await offload { try reader.read(PcapFileHeader.size) }
+        follow.hangUp()
+        #expect(try await follow.end() == .readerGone)
+    }
+}
+
+/// A `CaptureFollower` on a Dispatch thread, writing into a pipe, with its stdin on another.
+final class RunningFollower: Sendable {
+    let reader: PipeReader
+    private let fds: [Int32]
+    private let ended = DispatchSemaphore(value: 0)
+    private let outcome = Outcome()
+    private let hungUp = Atomic(false)
+
+    init(_ capture: ServedCapture) {
         var output: [Int32] = [0, 0], hangup: [Int32] = [0, 0]
         pipe(&output)
         pipe(&hangup)
-        defer { close(output[0]); close(output[1]); close(hangup[0]) }
-        let ended = DispatchSemaphore(value: 0)
-        let outcome = Outcome()
-        let (writeEnd, hangupEnd) = (output[1], hangup[0])
+        fds = output + hangup
+        reader = PipeReader(fd: output[0])
+        let (writeEnd, hangupEnd, ended, outcome) = (output[1], hangup[0], ended, outcome)
         DispatchQueue.global().async {
             do throws(ServingError) {
                 try CaptureFollower(capture: capture, endpoint: nil, output: writeEnd, hangup: hangupEnd).run()
@@ -186,11 +191,24 @@ struct ServingTests {
             }
             ended.signal()
         }
-        let reader = PipeReader(fd: output[0])
-        _ = try await offload { try reader.read(PcapFileHeader.size) }
-        close(hangup[1])
+    }
+
+    /// Closes the follower's stdin, as `kubectl exec -i` does when its client goes away.
+    func hangUp() {
+        if !hungUp.exchange(true, ordering: .relaxed) { Glibc.close(fds[3]) }
+    }
+
+    /// Waits (10 s at most) for the follower to end and returns why it ended.
+    func end() async throws -> ServingError? {
+        let ended = ended
         #expect(try await offload { ended.wait(timeout: .now() + 10) } == .success)
-        #expect(outcome.error == .readerGone)
+        return outcome.error
+    }
+
+    /// Closes the pipes (the stdin write end only if `hangUp` did not).
+    func close() {
+        for fd in fds.prefix(3) { Glibc.close(fd) }
+        hangUp()
     }
 }
 
