@@ -28,17 +28,25 @@ public struct OptionRejection: Error, Sendable, Hashable, CustomStringConvertibl
     }
 }
 
-/// Quotes a user value for a message: at most 64 characters, control characters escaped.
+/// Quotes a user value for a message: at most 64 characters, control characters escaped, and
+/// the bidirectional controls too, which would otherwise reorder the rest of an Event or log
+/// line as it is displayed.
 public func quotedValue(_ raw: String) -> String {
     var out = "\""
     for scalar in raw.unicodeScalars.prefix(64) {
         switch scalar {
         case "\"": out += "\\\""
         case "\\": out += "\\\\"
-        case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += "\\u{\(String(scalar.value, radix: 16))}"
+        case _ where scalar.value < 0x20 || scalar.value == 0x7F || isBidiControl(scalar.value):
+            out += "\\u{\(String(scalar.value, radix: 16))}"
         default: out.unicodeScalars.append(scalar)
         }
     }
     if raw.unicodeScalars.count > 64 { out += "…" }
     return out + "\""
+}
+
+/// U+061C, U+200E–U+200F, U+202A–U+202E, U+2066–U+2069 (Unicode's Bidi_Control property).
+private func isBidiControl(_ value: UInt32) -> Bool {
+    value == 0x061C || (0x200E...0x200F).contains(value) || (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value)
 }

@@ -87,6 +87,12 @@ public struct TcpdumpRuntime: CaptureRuntime {
         } catch {
             throw .failed("cannot keep the files of the previous run: \(error)")
         }
+        // tcpdump opens its ring with fopen, which follows symlinks: as root it would write
+        // through a link planted under one of its names. Not ours, so never deleted: refused.
+        if let foreign = plan.ringPaths(ringSize: layout.ringSize).first(where: CaptureFiles.isOccupiedByNonRegularFile) {
+            throw .failed("\(foreign) exists and is not a regular file (a symlink or directory podcap did not create); "
+                + "podcap neither writes through nor deletes it: remove it to capture")
+        }
         let packets = try Self.packetsLeft(plan, kept: layout.kept)
         let argv = plan.argv(pid: resolved.pid, nsenter: binaries.nsenter, tcpdump: binaries.tcpdump, ringSize: layout.ringSize,
                              packets: packets)

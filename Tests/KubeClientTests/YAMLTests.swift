@@ -168,14 +168,17 @@ struct YAMLTests {
         #expect(c.insecureSkipTLSVerify)
         #expect(c.token == .literal("abc def"))
         #expect(c.namespace == "ns-1")
-        // A quoted "true" is a string, so it does not switch verification off.
+        // A quoted "true" is a string, so it does not switch verification off: it is refused,
+        // as client-go refuses a string for a bool field (HostileKubeconfigTests).
         try write("""
             current-context: x
             clusters: [{name: c, cluster: {server: "https://k", insecure-skip-tls-verify: "true"}}]
             users: [{name: u, user: {token: t}}]
             contexts: [{name: x, context: {cluster: c, user: u}}]
             """, to: path)
-        #expect(try KubeConfig.load(kubeconfigPath: path, environment: [:]).insecureSkipTLSVerify == false)
+        #expect(throws: KubeConfigError.invalidYAML(path: path, reason: #"clusters[c].cluster.insecure-skip-tls-verify is "true", expected a bool"#)) {
+            try KubeConfig.load(kubeconfigPath: path, environment: [:])
+        }
         // A top level that is not a mapping.
         try write("- a\n- b\n", to: path)
         guard case .invalidYAML? = try? loadError(path) else { Issue.record("sequence top level"); return }

@@ -11,8 +11,14 @@ import Darwin
 enum FileBytes {
     struct Failure: Error, CustomStringConvertible {
         var errno: Int32
-        var description: String { String(cString: strerror(errno)) }
+        var description: String {
+            errno == EFBIG ? "larger than \(FileBytes.limit) bytes, not a kubeconfig, certificate or token" : String(cString: strerror(errno))
+        }
     }
+
+    /// Kubeconfigs, certificates and tokens are kilobytes; a path naming `/dev/zero` or a
+    /// growing log must fail, not read until memory runs out.
+    static let limit = 16 << 20
 
     static func read(_ path: String) -> Result<[UInt8], Failure> {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -28,6 +34,7 @@ enum FileBytes {
             }
             if n == 0 { return .success(bytes) }
             bytes.append(contentsOf: chunk[0..<n])
+            if bytes.count > limit { return .failure(Failure(errno: EFBIG)) }
         }
     }
 }

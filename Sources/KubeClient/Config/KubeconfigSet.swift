@@ -106,9 +106,50 @@ struct KubeconfigSet {
             guard names.insert(name).inserted else {
                 throw .invalidYAML(path: path, reason: "\(list): duplicate name \"\(name)\"")
             }
-            // A body that is absent or not a mapping is reported when (if) the entry is used.
-            out.append((name, Entry(body: entry[item] ?? .mapping([]), file: path, baseDir: baseDir)))
+            let body = entry[item] ?? .mapping([])
+            try checkTypes(body, field: "\(list)[\(name)].\(item)", fields: fieldTypes[item] ?? [:], path: path)
+            out.append((name, Entry(body: body, file: path, baseDir: baseDir)))
         }
         return out
+    }
+
+    enum FieldType: String {
+        case string, bool, list, mapping
+    }
+
+    /// The YAML type of each field podcap reads, as client-go decodes it. client-go refuses a
+    /// kubeconfig with a field of another type (`cannot unmarshal array into … of type
+    /// string`); reading it as absent instead would send `token: [x]`'s requests without
+    /// credentials, or treat `insecure-skip-tls-verify: maybe` as false, without a word.
+    static let fieldTypes: [String: [String: FieldType]] = [
+        "cluster": ["server": .string, "certificate-authority": .string, "certificate-authority-data": .string,
+                    "insecure-skip-tls-verify": .bool, "tls-server-name": .string, "proxy-url": .string],
+        "user": ["token": .string, "tokenFile": .string, "client-certificate": .string, "client-certificate-data": .string,
+                 "client-key": .string, "client-key-data": .string, "username": .string, "password": .string, "as": .string,
+                 "as-uid": .string, "as-groups": .list, "as-user-extra": .mapping, "exec": .mapping, "auth-provider": .mapping],
+        "context": ["cluster": .string, "user": .string, "namespace": .string],
+    ]
+
+    /// A value for a message: YAML flow style, at most 60 characters.
+    private static func brief(_ node: YAMLNode) -> String {
+        let text = node.description
+        return text.count > 60 ? text.prefix(60) + "…" : text
+    }
+
+    /// Throws naming the first field of `body` whose value is not null and not of its type.
+    private static func checkTypes(_ body: YAMLNode, field: String, fields: [String: FieldType],
+                                   path: String) throws(KubeConfigError) {
+        guard !body.isNull else { return }
+        guard body.pairs != nil else { throw .invalidYAML(path: path, reason: "\(field) is \(brief(body)), expected a mapping") }
+        for (key, type) in fields.sorted(by: { $0.key < $1.key }) {
+            guard let value = body[key], !value.isNull else { continue }
+            let matches = switch type {
+            case .string: value.string != nil
+            case .bool: value.bool != nil
+            case .list: value.array != nil
+            case .mapping: value.pairs != nil
+            }
+            if !matches { throw .invalidYAML(path: path, reason: "\(field).\(key) is \(brief(value)), expected a \(type.rawValue)") }
+        }
     }
 }

@@ -92,12 +92,22 @@ public actor EventRecorder {
         return (created.name, created.api, 1)
     }
 
+    /// Same naming scheme as client-go, object name plus a unique hex suffix, but at most the
+    /// 253 bytes the API server accepts: a Pod name of 237 bytes or more would otherwise get
+    /// every Event refused (422). The Pod's part is cut, ending on a letter or digit as a
+    /// DNS subdomain must; the Event's `regarding` still names the whole Pod.
+    static func eventName(pod: String, at time: Date) -> String {
+        let suffix = String(UInt64(time.timeIntervalSince1970 * 1e9), radix: 16)
+        var base = pod.utf8.prefix(253 - 1 - suffix.utf8.count)
+        while let last = base.last, !((0x30...0x39).contains(last) || (0x61...0x7A).contains(last)) { base = base.dropLast() }
+        return String(decoding: base, as: UTF8.self) + "." + suffix
+    }
+
     private func create(
         pod: Pod, type: EventType, reason: String, message: String, action: String, at time: Date
     ) async throws(KubeAPIError) -> (name: String, api: API) {
         let ns = pod.metadata.namespace
-        // Same naming scheme as client-go: object name plus a unique hex suffix.
-        let name = "\(pod.metadata.name).\(String(UInt64(time.timeIntervalSince1970 * 1e9), radix: 16))"
+        let name = Self.eventName(pod: pod.metadata.name, at: time)
         let regarding = ObjectReference(pod: pod)
         if !useCoreV1 {
             let event = EventsV1Event(

@@ -11,8 +11,11 @@ public struct WatchLineSplitter: Sendable {
     /// Longest line accepted; a longer one is a protocol error rather than unbounded buffering.
     public let maxLineBytes: Int
 
-    /// A line exceeded ``maxLineBytes``.
-    public struct LineTooLong: Error, Sendable {}
+    /// A line exceeded ``maxLineBytes``. Logged and counted by the watcher, so it names the limit.
+    public struct LineTooLong: Error, Sendable, CustomStringConvertible {
+        public var limit: Int
+        public var description: String { "watch line longer than \(limit) bytes" }
+    }
 
     public init(maxLineBytes: Int = 16 << 20) {
         self.maxLineBytes = maxLineBytes
@@ -38,7 +41,7 @@ public struct WatchLineSplitter: Sendable {
                     partial!.reserveCapacity(rest.readableBytes * 2)
                 }
                 partial!.writeBuffer(&rest)
-                if partial!.readableBytes > maxLineBytes { throw LineTooLong() }
+                if partial!.readableBytes > maxLineBytes { throw LineTooLong(limit: maxLineBytes) }
                 return nil
             }
             var line = current.readSlice(length: newline)!
@@ -46,7 +49,7 @@ public struct WatchLineSplitter: Sendable {
             if var assembled = partial {
                 partial = nil
                 assembled.writeBuffer(&line)
-                if assembled.readableBytes > maxLineBytes { throw LineTooLong() }
+                if assembled.readableBytes > maxLineBytes { throw LineTooLong(limit: maxLineBytes) }
                 if assembled.readableBytes == 0 { continue }
                 return assembled
             }

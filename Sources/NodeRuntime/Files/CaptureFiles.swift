@@ -18,6 +18,12 @@ public enum CaptureFiles {
         return Int64(info.st_size)
     }
 
+    /// Whether something other than a regular file (a symlink, a directory, a FIFO) is at `path`.
+    public static func isOccupiedByNonRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG
+    }
+
     /// Permission bits of a path, `nil` when it does not exist.
     public static func mode(of path: String) -> mode_t? {
         var info = stat()

@@ -52,7 +52,11 @@ public enum CaptureSegments {
             }
         }
         if !ring.isEmpty {
-            let next = (segments.compactMap(\.name.segment).max() ?? 0) + 1
+            // Numbered above every segment name present, not only ours: rename(2) would replace
+            // (delete) a symlink planted under the next name, or fail on a directory there.
+            let present = try directory.captureFileNames().compactMap(CaptureFileName.init)
+                .filter { CaptureDirectory.owns(plan, $0) }.compactMap(\.segment)
+            let next = (present.max() ?? 0) + 1
             for file in ring.sorted(by: { older($0.mtime, $1.mtime, $0.name.fileName, $1.name.fileName) }) {
                 var kept = file.name
                 kept.segment = next
