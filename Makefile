@@ -60,3 +60,4 @@ clean:
 include mk/perf.mk
 include mk/plugin.mk
 include mk/reliability.mk
+include mk/soak.mk
