@@ -26,6 +26,8 @@ public struct ControllerConfiguration: Sendable {
     public var backoff: RestartBackoff
     /// How often running captures ask tcpdump for its counters, for the status annotation.
     public var progressInterval: Duration? = .seconds(10)
+    /// How often the capture files' sizes and the directory's free space are sampled.
+    public var diskSampleInterval: Duration = .seconds(10)
 
     public init(nodeName: String, kube: KubeConfig, settings: CaptureSettings = CaptureSettings(), maxConcurrent: Int = 16,
                 diskBudgetMB: Int? = 2048, grace: Duration = .seconds(5), procRoot: String = "/proc",

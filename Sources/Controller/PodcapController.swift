@@ -82,7 +82,7 @@ public struct PodcapController: Sendable {
         let listWatch = PodListWatcher(client: client, nodeName: config.nodeName, options: config.watch, status: watchStatus,
                                        logger: logger)
         let logReporter = LogReporter(logger: logger)
-        let disk = DiskUsageSampler(metrics: metrics)
+        let disk = DiskUsageSampler(metrics: metrics, interval: config.diskSampleInterval, directory: directory.path, logger: logger)
         let captures = CaptureIndex()
         var reporters: [any CaptureReporter] = [logReporter, metrics, disk, captures] + extraReporters
         // Graceful shutdown runs in reverse order: the Supervisor first (SIGTERM each capture,

@@ -68,34 +68,52 @@ public final class KubeSim: Sendable {
     /// Starts a server and returns once it accepts connections.
     public static func start(_ options: Options = Options()) async throws -> KubeSim {
         let sim = KubeSim(options: options)
+        try await sim.serve(port: options.port)
+        return sim
+    }
+
+    /// Binds `port` and serves until the group is shut down.
+    private func serve(port wanted: Int) async throws {
         let (ready, readyContinuation) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
         let app = Application(
-            responder: SimResponder(sim: sim),
-            configuration: .init(address: .hostname("127.0.0.1", port: options.port), serverName: "kubesim"),
+            responder: SimResponder(sim: self),
+            configuration: .init(address: .hostname("127.0.0.1", port: wanted), serverName: "kubesim"),
             onServerRunning: { channel in
                 readyContinuation.yield(channel.localAddress?.port ?? 0)
                 readyContinuation.finish()
             },
-            logger: sim.logger)
+            logger: logger)
         // The server must outlive this call (tests hold the sim across awaits), so it runs in a task
         // that shutdown() cancels and awaits; withKubeSim offers the scoped form.
         // Run under a ServiceGroup so shutdown() can stop it gracefully: cancelling a Hummingbird
         // server mid-response drops NIO's async writers without finishing them, which traps.
-        let group = ServiceGroup(configuration: .init(services: [app], logger: sim.logger))
-        sim.serviceGroup.withLock { $0 = group }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        serviceGroup.withLock { $0 = group }
         let task = Task<Void, any Error> {
             defer { readyContinuation.finish() }
             try await group.run()
         }
-        sim.runner.withLock { $0 = task }
+        runner.withLock { $0 = task }
         var port = 0
         for await p in ready { port = p }
         guard port > 0 else {
             _ = try await task.value
             throw SimStatus(code: 500, reason: "InternalError", message: "kubesim did not start")
         }
-        sim.boundPort.withLock { $0 = port }
-        return sim
+        boundPort.withLock { $0 = port }
+    }
+
+    /// Takes the server off the network, keeping every object and the history: open watches are
+    /// aborted and connections are refused until ``resumeServing()``. An API server outage.
+    public func stopServing() async {
+        dropOpenWatches()
+        await stopServer()
+    }
+
+    /// Listens again on the same port after ``stopServing()``; watches resume from their
+    /// resourceVersion as with a real API server that restarted on the same etcd.
+    public func resumeServing() async throws {
+        try await serve(port: boundPort.withLock { $0 })
     }
 
     /// Ends all watches and stops the server.
@@ -105,12 +123,16 @@ public final class KubeSim: Sendable {
             return s.takeWaiters()
         }
         waiters.forEach { $0.resume() }
+        await stopServer()
+    }
+
+    /// Stops the listening server gracefully, bounded: should a client hold a connection open
+    /// regardless, the server task is cancelled after 5 s.
+    private func stopServer() async {
         let task = runner.withLock { t -> Task<Void, any Error>? in
             defer { t = nil }
             return t
         }
-        // Open watches see `shuttingDown`, finish their bodies, and the server drains; should
-        // a client hold a connection open regardless, cancel after a bound.
         await serviceGroup.withLock { $0 }?.triggerGracefulShutdown()
         await withTaskGroup(of: Void.self) { bound in
             bound.addTask { _ = try? await task?.value }

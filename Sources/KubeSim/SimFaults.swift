@@ -24,12 +24,28 @@ public struct RequestFault: Sendable, Equatable {
     public var pathContains: String?
     /// Only watch requests (`true`), only non-watch requests (`false`), or both (`nil`).
     public var watchOnly: Bool?
+    /// Only requests with this HTTP method (`POST`, `PATCH`, …); any method when `nil`.
+    public var method: String?
 
-    public init(code: Int, retryAfterSeconds: Int? = nil, pathContains: String? = nil, watchOnly: Bool? = nil) {
+    public init(code: Int, retryAfterSeconds: Int? = nil, pathContains: String? = nil, watchOnly: Bool? = nil,
+                method: String? = nil) {
         self.code = code
         self.retryAfterSeconds = retryAfterSeconds
         self.pathContains = pathContains
         self.watchOnly = watchOnly
+        self.method = method
+    }
+
+    /// The `Status` reason and message the real API server sends with `code`.
+    var status: (reason: String, message: String) {
+        switch code {
+        case 403: ("Forbidden", "forbidden: injected fault")
+        case 409: ("Conflict", "Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again")
+        case 422: ("Invalid", "the object is invalid: injected fault")
+        case 429: ("TooManyRequests", "Too many requests, please try again later.")
+        case 503: ("ServiceUnavailable", "Internal error occurred: injected fault")
+        default: ("InternalError", "Internal error occurred: injected fault")
+        }
     }
 }
 

@@ -46,13 +46,12 @@ struct SimResponder: HTTPResponder {
         let fault = sim.state.withLock { s -> RequestFault? in
             guard let i = s.requestFaults.firstIndex(where: { f in
                 (f.pathContains.map { path.contains($0) } ?? true) && (f.watchOnly.map { $0 == isWatch } ?? true)
+                    && (f.method.map { $0 == method } ?? true)
             }) else { return nil }
             return s.requestFaults.remove(at: i)
         }
         if let fault {
-            let reason = fault.code == 429 ? "TooManyRequests" : (fault.code == 503 ? "ServiceUnavailable" : "InternalError")
-            throw SimStatus(code: fault.code, reason: reason,
-                            message: fault.code == 429 ? "Too many requests, please try again later." : "Internal error occurred: injected fault",
+            throw SimStatus(code: fault.code, reason: fault.status.reason, message: fault.status.message,
                             retryAfter: fault.retryAfterSeconds)
         }
         var body: ByteBuffer?

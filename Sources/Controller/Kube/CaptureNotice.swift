@@ -31,6 +31,13 @@ public struct CaptureNotice: Sendable, Equatable {
     public var status: StatusChange
     /// `false` for changes not worth an Event (the Pod is gone, or podcap is stopping).
     public var emitsEvent: Bool
+    /// The Event's text when it differs from the status message: without the attempt number,
+    /// PID or delay, so the repeats of a crash loop join one Event series (count) instead of
+    /// writing a new Event per restart.
+    public var seriesMessage: String? = nil
+
+    /// What the Event says.
+    public var eventMessage: String { seriesMessage ?? message }
 
     /// Maps a report; `now` is the wall time written into the status annotation, and
     /// `sizeOf` tells which of the capture's files exist (and their sizes) at that moment, so
@@ -64,7 +71,8 @@ public struct CaptureNotice: Sendable, Equatable {
                                  status: .set(statusJSON(state: "capturing", reason: attempt == 1 ? "Started" : "Restarted",
                                                          message: message, files: existing(files, sizeOf), maxFiles: files.count,
                                                          options: options, since: since ?? time, time: time)),
-                                 emitsEvent: true)
+                                 emitsEvent: true,
+                                 seriesMessage: attempt == 1 ? nil : "tcpdump restarted after a failure (container \(container.name))")
         case .progress(let stats, let files):
             let present = existing(files, sizeOf)
             let message = "capturing: \(stats.captured) packets captured, \(stats.droppedByKernel) dropped by kernel, "
@@ -91,13 +99,13 @@ public struct CaptureNotice: Sendable, Equatable {
             return CaptureNotice(type: .warning, reason: "CaptureFailed", message: message,
                                  status: .set(statusJSON(state: "failed", reason: "Failed", message: message, files: nil,
                                                          options: options, time: time)),
-                                 emitsEvent: true)
+                                 emitsEvent: true, seriesMessage: "\(reason); restarting with backoff")
         case .waiting(let reason, let retryIn):
             let message = "\(reason); retrying in \(seconds(retryIn))"
             return CaptureNotice(type: .warning, reason: "CaptureFailed", message: message,
                                  status: .set(statusJSON(state: "waiting", reason: "WaitingForContainer", message: message, files: nil,
                                                          options: options, time: time)),
-                                 emitsEvent: true)
+                                 emitsEvent: true, seriesMessage: "\(reason); retrying with backoff")
         case .rejected(let rejection):
             return CaptureNotice(type: .warning, reason: "CaptureRejected", message: rejection.description,
                                  status: .set(statusJSON(state: "rejected", reason: rejection.reason, message: rejection.description,

@@ -170,7 +170,7 @@ public final class KubeReporter: CaptureReporter, Service {
             let pod = Pod(metadata: ObjectMeta(namespace: report.pod.namespace, name: report.pod.name, uid: report.pod.uid))
             do {
                 try await retryingUnreachable { () async throws(KubeAPIError) in
-                    _ = try await self.recorder.record(about: pod, type: notice.type, reason: notice.reason, message: notice.message)
+                    _ = try await self.recorder.record(about: pod, type: notice.type, reason: notice.reason, message: notice.eventMessage)
                 }
             } catch {
                 if !Task.isCancelled {
