@@ -81,6 +81,22 @@ struct CaptureNoticeTests {
         #expect(try status(waiting)["reason"] as? String == "WaitingForContainer", "the Pod exists; its container's process is not found yet")
     }
 
+    /// Issue 12: the Event of a failure or restart has no attempt, delay or PID, so a crash loop
+    /// is one Event series (its count grows) rather than two new Events per death; the status
+    /// keeps the detail.
+    @Test func crashLoopRepeatsShareOneEventMessage() {
+        let container = CaptureTarget.Container(name: "app", containerID: "containerd://a")
+        let failures = (1...3).map { notice(.failed(reason: "tcpdump was killed by signal 9", retryIn: .seconds($0), attempt: $0)) }
+        #expect(Set(failures.map(\.eventMessage)) == ["tcpdump was killed by signal 9; restarting with backoff"])
+        #expect(Set(failures.map(\.message)).count == 3)
+        let restarts = (2...4).map { notice(.started(pid: Int32(40 + $0), container: container, files: [], attempt: $0)) }
+        #expect(Set(restarts.map(\.eventMessage)) == ["tcpdump restarted after a failure (container app)"])
+        let first = notice(.started(pid: 42, container: container, files: [], attempt: 1))
+        #expect(first.eventMessage == first.message)
+        let waiting = (1...2).map { notice(.waiting(reason: "no process of container app", retryIn: .seconds($0))) }
+        #expect(Set(waiting.map(\.eventMessage)) == ["no process of container app; retrying with backoff"])
+    }
+
     /// Issue 13, item 7: delays as people read them, the same format as the logs.
     @Test func retryDelaysAreReadable() {
         let failed = notice(.failed(reason: "tcpdump exited with status 1", retryIn: .nanoseconds(1_065_602_234), attempt: 2))
