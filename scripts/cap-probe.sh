@@ -6,7 +6,7 @@
 # addresses, nothing leaves this machine), a target process in one of them (once as root with
 # a full capability set, like an ordinary container's process, once as UID 65534), UDP traffic
 # from the other. Then the exact command the controller runs,
-#   nsenter --target <pid> --net -- tcpdump -i eth0 -Z root -U --immediate-mode -B 16384 -C 1 -W 2 -w <file>
+#   nsenter --target <pid> --net -- tcpdump -i eth0 -Z root -U -B 16384 -C 1 -W 2 -w <file>
 # is run as UID 0 under `setpriv` with the container's capability bounding set (what
 # `drop: [ALL]` + `add: [...]` gives a UID-0 container process) and no_new_privs
 # (allowPrivilegeEscalation: false). It must capture packets with the full set, and fail with
@@ -107,7 +107,7 @@ probe() {
     local file="$work/cap-$label.pcap" status=0
     timeout -s INT 2 setpriv --bounding-set="$bounding" --inh-caps=-all --no-new-privs -- \
         nsenter --target "$target" --net -- \
-        tcpdump -i eth0 -Z root -U --immediate-mode -B 16384 -C 1 -W 2 -w "$file" > "$work/$label.log" 2>&1 || status=$?
+        tcpdump -i eth0 -Z root -U -B 16384 -C 1 -W 2 -w "$file" > "$work/$label.log" 2>&1 || status=$?
     # 124: still capturing when timeout stopped it, which is success for a live capture.
     if [[ $status -ne 124 && $status -ne 0 ]]; then
         return 1

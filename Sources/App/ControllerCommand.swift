@@ -38,8 +38,11 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "Size of each rotated file in MB (tcpdump -C).")
     var fileSizeMb = 1
 
-    @Option(help: "Kernel capture buffer per tcpdump in MiB (tcpdump -B); immediate mode needs room for bursts.")
+    @Option(help: "Kernel capture buffer per tcpdump in MiB (tcpdump -B).")
     var bufferSizeMb = 16
+
+    @Flag(help: "Run tcpdump with --immediate-mode: packets reach the files within milliseconds instead of up to 1 s, but a fixed frame per packet makes the kernel drop packets under load.")
+    var immediateMode = false
 
     @Option(help: "Longest tcpdump.antrea.io/duration accepted, e.g. 30m, 24h.")
     var maxDuration = "24h"
@@ -108,7 +111,7 @@ struct ControllerCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let settings = CaptureSettings(directory: captureDir, fileSizeMB: fileSizeMb, maxFiles: maxFiles, layout: fileLayout,
-                                       bufferSizeMiB: bufferSizeMb,
+                                       bufferSizeMiB: bufferSizeMb, immediateMode: immediateMode,
                                        optionLimits: OptionLimits(maxDuration: DurationValue.parse(maxDuration) ?? .seconds(86_400)))
         let configuration = ControllerConfiguration(
             nodeName: node, kube: kube, settings: settings, maxConcurrent: maxConcurrent,

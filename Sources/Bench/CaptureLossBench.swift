@@ -5,8 +5,8 @@ import Pcap
 import PodSandbox
 
 /// `podcap-bench loss [--rate 50000] [--seconds 5]`: capture_loss. A tcpdump started by
-/// podcap's own runtime (`TcpdumpRuntime.start`, the shipped argv: `--immediate-mode -B 16384
-/// -U`, in the Pod's netns through nsenter) captures a sandbox Pod while a neighbour sends it
+/// podcap's own runtime (`TcpdumpRuntime.start`, the shipped argv: `-U -B 16384`, block
+/// delivery, in the Pod's netns through nsenter) captures a sandbox Pod while a neighbour sends it
 /// 100-byte UDP datagrams at `--rate` per second for `--seconds`. Then the capture is stopped
 /// the way a graceful stop keeping files does (drain, SIGTERM). Passes when tcpdump's own
 /// statistics say 0 packets dropped by the kernel and every datagram the sender's kernel

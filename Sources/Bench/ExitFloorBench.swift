@@ -10,7 +10,7 @@ import PodSandbox
 /// tears down the packet socket and ring on exit).
 ///
 /// The argv is podcap's own (`CapturePlan.argv`: `nsenter --target PID --net -- tcpdump -i eth0
-/// -Z root -U --immediate-mode -B 16384 -C 1 -W 1 -w FILE`), spawned directly; the clock runs
+/// -Z root -U -B 16384 -C 1 -W 1 -w FILE`), spawned directly; the clock runs
 /// from just before `posix_spawn` to the `listening on` line, then from the signal to `waitpid`.
 enum ExitFloorBench {
     /// Per run: spawn → `listening on`, and signal → reaped, in milliseconds.

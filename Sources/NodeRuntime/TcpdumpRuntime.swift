@@ -139,7 +139,8 @@ public struct TcpdumpRuntime: CaptureRuntime {
         switch await spawned.value {
         case .success(let pid):
             let process = TcpdumpProcess(pid: pid, container: container, files: files, commands: commands, exit: exit,
-                                         containerWatch: containerWatch, statistics: statistics)
+                                         containerWatch: containerWatch, statistics: statistics,
+                                         blockTimeout: arguments.contains("--immediate-mode") ? nil : TcpdumpProcess.blockDeliveryWait)
             guard let ready else { return process }
             switch await Self.readiness(ready, exit: exit, timeout: readyTimeout) {
             case .ready, .timedOut:

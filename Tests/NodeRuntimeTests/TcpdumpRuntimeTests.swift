@@ -136,13 +136,43 @@ struct TcpdumpRuntimeTests {
         }
     }
 
+    @Test("block delivery (the default): a 5,000-datagram burst is kept whole, and a drained graceful stop loses none")
+    func blockDelivery() async throws {
+        let dir = TempTree.makeDirectory()
+        defer { TempTree.removeTree(dir) }
+        let runtime = TcpdumpRuntime()
+        try await withSandboxPods(count: 2) { pods in
+            let plan = Self.plan("burst", files: 1, dir: dir)
+            #expect(!plan.argv(pid: 1).contains("--immediate-mode"))
+            try await Machine.withCapture(runtime, plan, Machine.target(for: pods[0], name: "burst")) { process in
+                let path = plan.filePaths[0]
+                #expect(await Machine.eventually { TempTree.exists(path) })
+                // Back to back, no pause: with --immediate-mode's ~250 fixed 64 KiB frames in the
+                // same 16 MiB ring, such a burst overflows it unless tcpdump keeps pace; in
+                // blocks the ring holds them all even while tcpdump is not scheduled at all.
+                let sent = try await Traffic.sendUDP(from: pods[1], to: pods[0], count: 5_000, burst: 5_000, pause: .zero)
+                #expect(sent == 5_000)
+                // The last block is partly filled: only its 1 s timer hands it over, and a
+                // drain waits that out so the stop that follows loses none.
+                await process.drain()
+                let exit = await process.terminate(grace: .seconds(5))
+                let statistics = try #require(exit.statistics)
+                let summary = try PcapReader.summarize(path: path)
+                #expect(statistics.droppedByKernel == 0)
+                #expect(summary.protocols.udp == sent)
+                #expect(UInt64(summary.packets) == statistics.captured)
+            }
+        }
+    }
+
     @Test("--immediate-mode: a datagram is in the file within 100 ms; a drained graceful stop loses none")
     func immediateDelivery() async throws {
         let dir = TempTree.makeDirectory()
         defer { TempTree.removeTree(dir) }
         let runtime = TcpdumpRuntime()
         try await withSandboxPods(count: 2) { pods in
-            let plan = Self.plan("now", files: 1, dir: dir)
+            var plan = Self.plan("now", files: 1, dir: dir)
+            plan.settings.immediateMode = true
             try await Machine.withCapture(runtime, plan, Machine.target(for: pods[0], name: "now")) { process in
                 let path = plan.filePaths[0]
                 #expect(await Machine.eventually { TempTree.exists(path) })

@@ -19,24 +19,31 @@ public struct CaptureSettings: Sendable, Hashable {
     public var layout: FileLayout
     /// Interface to capture on inside the Pod.
     public var interface: String
-    /// `tcpdump -B`: the kernel ring per capture. Immediate mode makes libpcap use TPACKET_V2,
-    /// whose frames are sized for the largest packet (64 KiB and more with offloads), so
-    /// tcpdump's 2 MiB default holds only a few dozen packets. Measured here at 50,000 100-byte
-    /// packets/s for 3 s: 8 MiB dropped 14–51 of 150,000, 16 MiB none. Kernel memory, not
-    /// charged to the container.
+    /// `tcpdump -B`: the kernel ring per capture. Kernel memory, not charged to the container.
+    /// In the default block delivery (TPACKET_V3) packets are packed into the ring by their own
+    /// size: 16 MiB holds about two seconds of 50,000 100-byte packets/s. With `immediateMode`
+    /// libpcap uses TPACKET_V2, whose fixed frames are sized for the largest packet (64 KiB and
+    /// more with the offloads a veth has), so the same 16 MiB holds ~250 packets: 5 ms at that
+    /// rate, and tcpdump kept off a core for longer drops packets.
     public var bufferSizeMiB: Int
+    /// `tcpdump --immediate-mode`: each packet is handed to tcpdump as it arrives instead of
+    /// when a kernel ring block fills or its 1 s timeout retires it. Lower latency for
+    /// `kubectl podcap stream`, at the price of a wake-up per packet and kernel drops under
+    /// load (see `bufferSizeMiB`). Off by default: a capture must not lose packets.
+    public var immediateMode: Bool
     /// Bounds on option values (`--max-duration`).
     public var optionLimits: OptionLimits
 
     public init(directory: String = "/capture", fileSizeMB: Int = 1, maxFiles: Int = 100,
                 layout: FileLayout = .flat, interface: String = "eth0", bufferSizeMiB: Int = 16,
-                optionLimits: OptionLimits = OptionLimits()) {
+                immediateMode: Bool = false, optionLimits: OptionLimits = OptionLimits()) {
         self.directory = directory
         self.fileSizeMB = fileSizeMB
         self.maxFiles = maxFiles
         self.layout = layout
         self.interface = interface
         self.bufferSizeMiB = bufferSizeMiB
+        self.immediateMode = immediateMode
         self.optionLimits = optionLimits
     }
 
@@ -152,9 +159,9 @@ public struct CapturePlan: Sendable, Hashable {
     ///
     /// `-Z root`: tcpdump otherwise drops to user `tcpdump` after opening the device and can no
     /// longer create the next rotation file in a root-owned directory. `-U`: flush each packet
-    /// so files are valid pcap while the capture still runs. `--immediate-mode`: libpcap hands
-    /// each packet over as it arrives instead of when a kernel ring block fills or times out
-    /// (up to ~1 s late otherwise, and lost from the file if tcpdump is stopped in between).
+    /// so files are valid pcap while the capture still runs. `--immediate-mode` only when the
+    /// settings ask for it (`CaptureSettings.immediateMode`): by default libpcap delivers kernel
+    /// ring blocks, full or 1 s old, which is what lets a burst fit in the ring.
     /// `ringSize`: `-W`, N for a first run, less when files of earlier runs are kept.
     /// `packets`: `-c`, the packets still to capture (less than the option after a restart).
     /// The filter comes last, as one element after `--`: tcpdump's getopt stops there, so no
@@ -163,8 +170,10 @@ public struct CapturePlan: Sendable, Hashable {
                      packets: Int? = nil) -> [String] {
         var argv = [
             nsenter, "--target", String(pid), "--net", "--",
-            tcpdump, "-i", interface, "-Z", "root", "-U", "--immediate-mode", "-B", String(settings.bufferSizeMiB * 1024),
+            tcpdump, "-i", interface, "-Z", "root", "-U",
         ]
+        if settings.immediateMode { argv.append("--immediate-mode") }
+        argv += ["-B", String(settings.bufferSizeMiB * 1024)]
         if let snaplen = options.snaplen { argv += ["-s", String(snaplen)] }
         if let count = packets ?? options.packets { argv += ["-c", String(count)] }
         argv += ["-C", String(settings.fileSizeMB), "-W", String(ringSize ?? fileCount), "-w", writePath]

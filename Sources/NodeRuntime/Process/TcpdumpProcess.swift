@@ -13,10 +13,18 @@ public struct TcpdumpProcess: CaptureProcess {
     private let exit: OneShot<CaptureExit>
     private let containerWatch: ContainerExitWatch?
     private let liveStatistics: LiveStatistics?
+    /// How long the kernel may hold a packet in a ring block before tcpdump sees it; `nil`
+    /// in immediate mode.
+    private let blockTimeout: Duration?
+
+    /// tcpdump's own `pcap_set_timeout` (1000 ms), which libpcap makes the TPACKET_V3 block
+    /// retire timeout; a margin for the timer and tcpdump's write on top.
+    static let blockDeliveryWait: Duration = .milliseconds(1_100)
 
     init(pid: Int32, container: CaptureTarget.Container, files: [String],
          commands: AsyncStream<ChildCommand>.Continuation, exit: OneShot<CaptureExit>, containerWatch: ContainerExitWatch? = nil,
-         statistics: LiveStatistics? = nil) {
+         statistics: LiveStatistics? = nil, blockTimeout: Duration? = nil) {
+        self.blockTimeout = blockTimeout
         self.pid = pid
         self.container = container
         self.files = files
@@ -68,7 +76,14 @@ public struct TcpdumpProcess: CaptureProcess {
     /// tcpdump reads its kernel ring until no frame is ready, then blocks in `poll(2)`; seen
     /// blocked there twice in a row (1 ms apart, the file size unchanged), it has written
     /// everything the kernel had handed it. Bounded by `limit`; nothing is signalled.
+    ///
+    /// In block delivery the kernel hands a partly filled block over only when its timer
+    /// retires it, and a block still in the kernel when tcpdump is signalled is lost: so the
+    /// drain first waits out one block timeout. No event says when the kernel retired it.
     public func drain() async {
+        if let blockTimeout {
+            guard (try? await Task.sleep(for: blockTimeout)) != nil else { return }
+        }
         await drain(limit: .milliseconds(250))
     }
 

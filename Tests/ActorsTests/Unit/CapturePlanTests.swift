@@ -13,9 +13,18 @@ struct CapturePlanTests {
     func argv(n: Int) {
         #expect(Self.plan(n).argv(pid: 4242) == [
             "nsenter", "--target", "4242", "--net", "--",
-            "tcpdump", "-i", "eth0", "-Z", "root", "-U", "--immediate-mode", "-B", "16384", "-C", "1", "-W", String(n),
+            "tcpdump", "-i", "eth0", "-Z", "root", "-U", "-B", "16384", "-C", "1", "-W", String(n),
             "-w", "/capture/capture-web-1.pcap",
         ])
+    }
+
+    @Test("--immediate-mode only when the settings ask for it, before -B")
+    func argvImmediate() {
+        var settings = CaptureSettings(directory: "/capture")
+        settings.immediateMode = true
+        let argv = CapturePlan(pod: Self.pod, fileCount: 2, settings: settings).argv(pid: 1)
+        #expect(Array(argv[5...12]) == ["tcpdump", "-i", "eth0", "-Z", "root", "-U", "--immediate-mode", "-B"])
+        #expect(!Self.plan(2).argv(pid: 1).contains("--immediate-mode"))
     }
 
     @Test("a restarted run writes a smaller ring: -W is the ring size, the -w base is the same")
