@@ -135,7 +135,10 @@ let package = Package(
                 "NodeRuntime",
                 "Pcap",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // The HTTP/1 server itself, run without `Application` (see HTTPServerService).
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -95,18 +95,27 @@ struct BenchMemory {
         }
     }
 
-    /// Samples every 250 ms until eight samples in a row (2 s) stay within 256 KiB of each other,
-    /// or `timeout` passes; returns the last sample and whether it settled.
-    static func settled(pid: Int32, timeout: Duration = .seconds(20)) async throws -> (BenchMemory, settled: Bool) {
+    /// Samples every 250 ms until 48 samples in a row (12 s) stay within 256 KiB of each other,
+    /// or `timeout` passes; returns the largest sample of that window (the last one if it never
+    /// settled) and whether it settled.
+    static func settled(pid: Int32, timeout: Duration = .seconds(60)) async throws -> (BenchMemory, settled: Bool) {
+        // 12 s of samples within 256 KiB: long enough to hold the controller's code-page trim
+        // (2 s after a burst) and one tick of its 10 s timers (disk usage, status refresh),
+        // whose code faults back in; a shorter window could catch the trough between them.
+        // The largest sample of the window is reported.
+        let samples = 48
         let deadline = ContinuousClock.now + timeout
-        var window: [Int] = []
+        var window: [BenchMemory] = []
         var last = try BenchMemory(pid: pid)
         while ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(250))
             last = try BenchMemory(pid: pid)
-            window.append(last.rss)
-            if window.count > 8 { window.removeFirst() }
-            if window.count == 8, let lo = window.min(), let hi = window.max(), hi - lo <= 256 { return (last, true) }
+            window.append(last)
+            if window.count > samples { window.removeFirst() }
+            if window.count == samples, let lo = window.map(\.rss).min(), let high = window.max(by: { $0.rss < $1.rss }),
+               high.rss - lo <= 256 {
+                return (high, true)
+            }
         }
         return (last, false)
     }

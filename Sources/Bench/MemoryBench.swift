@@ -15,7 +15,7 @@ import TestSupport
 ///
 /// "Synced" is the controller's own log line after its first list ("no stale capture files in
 /// DIR", written by the startup sweep just before the watch opens); each reading then waits for
-/// VmRSS to settle (8 samples 250 ms apart within 256 KiB).
+/// VmRSS to settle (48 samples 250 ms apart, 12 s, within 256 KiB; the largest is reported).
 enum MemoryBench {
     static let node = "bench-node"
 

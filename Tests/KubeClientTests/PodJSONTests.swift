@@ -59,6 +59,40 @@ struct PodJSONTests {
         #expect(throws: (any Error).self) { try PodWatchEvent.decode(line: ByteBuffer(bytes: bytes), using: JSONDecoder()) }
     }
 
+    /// Escapes next to raw multi-byte characters (the validating path of escaped strings), in
+    /// kept values and in skipped ones, and malformed escapes in kept values.
+    @Test func escapesWithRawUTF8() throws {
+        let pod = #"{"metadata":{"name":"web","uid":"u","labels":{"k\/é":"é\"q\" \u00e9 中\ud83d\ude00\n"},"#
+            + #""skipped":["é\"中\\", "\u00e9\/"]}}"#
+        guard case .added(let decoded) = try Self.decode(#"{"type":"ADDED","object":\#(pod)}"#) else {
+            Issue.record("not ADDED")
+            return
+        }
+        #expect(decoded == (try Self.reference(pod)))
+        #expect(decoded.metadata.labels["k/é"] == "é\"q\" é 中😀\n")
+        for bad in [#""\udc00""#, #""\ud83d""#, #""\ud83dx\ude00""#, #""\ud83d\u0041""#, #""\u12""#, #""\u12g4""#, #""\x""#] {
+            #expect(throws: (any Error).self, Comment(rawValue: bad)) {
+                try Self.decode(#"{"type":"ADDED","object":{"metadata":{"name":"x","uid":"u","labels":{"a":\#(bad)}}}}"#)
+            }
+        }
+        var bytes = Array(#"{"type":"ADDED","object":{"metadata":{"name":"web","uid":"u","labels":{"a":"\n"#.utf8)
+        bytes += [0xC3, 0x28] + Array(#"\t"}}}}"#.utf8)
+        #expect(throws: (any Error).self) { try PodWatchEvent.decode(line: ByteBuffer(bytes: bytes), using: JSONDecoder()) }
+    }
+
+    /// The string scanner reads eight bytes at a time: a closing quote or an escape at every
+    /// offset of a word, in kept and in skipped strings, near the end of the line too.
+    @Test func stringsOfEveryLength() throws {
+        for length in 0..<40 {
+            for escapeAt in [-1] + Array(0..<length) {
+                let text = escapeAt < 0 ? String(repeating: "a", count: length)
+                    : String(repeating: "a", count: escapeAt) + #"\""# + String(repeating: "a", count: length - escapeAt - 1)
+                let pod = #"{"metadata":{"name":"n\#(text)","uid":"u","x\#(text)":"\#(text)"},"status":{"phase":"\#(text)"}}"#
+                #expect(try Self.decode(#"{"type":"ADDED","object":\#(pod)}"#) == .added(try Self.reference(pod)), Comment(rawValue: text))
+            }
+        }
+    }
+
     /// `stop-on: container-restart` compares restart counts, so both decoders must read them.
     @Test func restartCountsAreDecoded() throws {
         guard case .modified(let pod) = try Self.decode(#"{"type":"MODIFIED","object":\#(Self.realPod)}"#) else {

@@ -5,8 +5,10 @@ import FoundationEssentials
 import Foundation
 #endif
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 /// The operator endpoint: `/healthz`, `/readyz` and `/metrics` on `--listen`, and
@@ -15,11 +17,21 @@ import ServiceLifecycle
 ///
 /// A `Service`: run it in the controller's `ServiceGroup`; graceful shutdown stops accepting
 /// connections and lets in-flight requests finish.
+///
+/// The router's responder is served by HummingbirdCore's HTTP/1 server directly, not through
+/// `Application.run()`: that also runs a date-header cache that wakes every second and formats
+/// a date through FoundationEssentials' calendar, which on an idle node kept ~3.5 MB of code
+/// resident (the code-page trim found it faulted back within a second). Responses here carry
+/// no `Date` header (RFC 9110 allows it for a server without a reliable clock source it trusts
+/// to be read per request; Prometheus and the plugin do not read it).
 public struct HTTPServerService: Service {
     /// The `Content-Type` Prometheus expects for the text exposition format.
     public static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    private let application: Application<RouterResponder<BasicRequestContext>>
+    private let responder: RouterResponder<BasicRequestContext>
+    private let configuration: ServerConfiguration
+    private let logger: Logger
+    private let onServerRunning: @Sendable (any Channel) async -> Void
     private let bound: BoundPort
 
     /// - Parameters:
@@ -57,16 +69,14 @@ public struct HTTPServerService: Service {
         }
         let bound = BoundPort()
         self.bound = bound
-        application = Application(
-            router: router,
-            configuration: ApplicationConfiguration(address: .hostname(listen.host, port: listen.port),
-                                                    serverName: nil),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? listen.port
-                bound.set(port)
-                await onListening(port)
-            },
-            logger: logger)
+        self.responder = router.buildResponder()
+        self.configuration = ServerConfiguration(address: .hostname(listen.host, port: listen.port), serverName: nil)
+        self.logger = logger
+        self.onServerRunning = { channel in
+            let port = channel.localAddress?.port ?? listen.port
+            bound.set(port)
+            await onListening(port)
+        }
     }
 
     /// The port the server listens on once it runs (the kernel's choice for port 0), else `nil`.
@@ -74,7 +84,23 @@ public struct HTTPServerService: Service {
 
     /// Serves until graceful shutdown or cancellation.
     public func run() async throws {
-        try await application.run()
+        let responder = self.responder
+        let logger = self.logger
+        let server = try HTTPServerBuilder.http1().buildServer(
+            configuration: configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger,
+            responder: { request, writer, channel in
+                let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
+                let response: Response
+                do {
+                    response = try await responder.respond(to: request, context: context)
+                } catch {
+                    logger.debug("HTTP request failed", metadata: ["error": "\(error)"])
+                    response = Response(status: .internalServerError)
+                }
+                try await writer.write(response: response.head, body: response.body)
+            },
+            onServerRunning: onServerRunning)
+        try await server.run()
     }
 
     private static func json(_ value: some Encodable) -> Response {

@@ -7,14 +7,16 @@ import KubeModel
 /// `metadata.uid`, a container's `name`) must be strings (the first two non-empty), and a field
 /// of the wrong type is an error. Of a member name that repeats, JSONDecoder keeps the first
 /// value and this decoder the last; the API server never repeats one (Fuzz/PodWatch checks
-/// agreement on JSON whose names are unique). `JSONDecoder` built every object of the event first and ran 3–4× slower.
+/// agreement on JSON whose names are unique). `JSONDecoder` built every object of the event
+/// first and is several times slower (`podcap-bench decode` prints both rates).
 enum PodJSON {
     static func pod(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> Pod {
         guard s.peek() == UInt8(ascii: "{") else { throw s.failure("a Pod must be an object") }
         var metadata: ObjectMeta?
         var spec = PodSpec()
         var status = PodStatus()
-        try s.members { (s: inout JSONScanner, key: JSONKey) throws(JSONScanner.Failure) in
+        var started = false
+        while let key = try s.nextMember(&started) {
             if key.matches("metadata", in: s) {
                 metadata = try objectMeta(&s)
             } else if key.matches("spec", in: s) {
@@ -38,7 +40,8 @@ enum PodJSON {
         var annotations: [String: String]?
         var labels: [String: String]?
         var deletionTimestamp: String?
-        try s.members { (s: inout JSONScanner, key: JSONKey) throws(JSONScanner.Failure) in
+        var started = false
+        while let key = try s.nextMember(&started) {
             if key.matches("name", in: s) {
                 name = try s.string()
             } else if key.matches("namespace", in: s) {
@@ -67,15 +70,18 @@ enum PodJSON {
     private static func podSpec(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> PodSpec {
         guard s.peek() == UInt8(ascii: "{") else { throw s.failure("spec must be an object") }
         var spec = PodSpec()
-        try s.members { (s: inout JSONScanner, key: JSONKey) throws(JSONScanner.Failure) in
+        var started = false
+        while let key = try s.nextMember(&started) {
             if key.matches("nodeName", in: s) {
                 spec.nodeName = try s.optionalString()
             } else if key.matches("containers", in: s) {
-                if try s.consumeNull() { return }
-                try s.elements { (s: inout JSONScanner) throws(JSONScanner.Failure) in
-                    var name: String?
+                if try s.consumeNull() { continue }
+                var more = false
+                while try s.nextElement(&more) {
                     guard s.peek() == UInt8(ascii: "{") else { throw s.failure("a container must be an object") }
-                    try s.members { (s: inout JSONScanner, key: JSONKey) throws(JSONScanner.Failure) in
+                    var name: String?
+                    var open = false
+                    while let key = try s.nextMember(&open) {
                         if key.matches("name", in: s) { name = try s.string() } else { try s.skipValue() }
                     }
                     guard let name else { throw s.failure("a container without a name") }
@@ -91,14 +97,16 @@ enum PodJSON {
     private static func podStatus(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> PodStatus {
         guard s.peek() == UInt8(ascii: "{") else { throw s.failure("status must be an object") }
         var status = PodStatus()
-        try s.members { (s: inout JSONScanner, key: JSONKey) throws(JSONScanner.Failure) in
+        var started = false
+        while let key = try s.nextMember(&started) {
             if key.matches("phase", in: s) {
                 status.phase = try s.optionalString()
             } else if key.matches("podIP", in: s) {
                 status.podIP = try s.optionalString()
             } else if key.matches("containerStatuses", in: s) {
-                if try s.consumeNull() { return }
-                try s.elements { (s: inout JSONScanner) throws(JSONScanner.Failure) in
+                if try s.consumeNull() { continue }
+                var more = false
+                while try s.nextElement(&more) {
                     status.containerStatuses.append(try containerStatus(&s))
                 }
             } else {
@@ -116,7 +124,8 @@ enum PodJSON {
         var started: Bool?
         var restartCount: Int?
         var state = ContainerState()
-        try s.members { (s: inout JSONScanner, key: JSONKey) throws(JSONScanner.Failure) in
+        var open = false
+        while let key = try s.nextMember(&open) {
             if key.matches("name", in: s) {
                 name = try s.string()
             } else if key.matches("containerID", in: s) {
@@ -141,15 +150,16 @@ enum PodJSON {
     private static func containerState(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> ContainerState {
         guard s.peek() == UInt8(ascii: "{") else { throw s.failure("a container state must be an object") }
         var state = ContainerState()
-        try s.members { (s: inout JSONScanner, key: JSONKey) throws(JSONScanner.Failure) in
+        var started = false
+        while let key = try s.nextMember(&started) {
             if key.matches("running", in: s) {
-                if try s.consumeNull() { return }
+                if try s.consumeNull() { continue }
                 state.running = ContainerState.Running(startedAt: try field("startedAt", of: &s))
             } else if key.matches("waiting", in: s) {
-                if try s.consumeNull() { return }
+                if try s.consumeNull() { continue }
                 state.waiting = ContainerState.Reason(reason: try field("reason", of: &s))
             } else if key.matches("terminated", in: s) {
-                if try s.consumeNull() { return }
+                if try s.consumeNull() { continue }
                 state.terminated = ContainerState.Reason(reason: try field("reason", of: &s))
             } else {
                 try s.skipValue()
@@ -162,7 +172,8 @@ enum PodJSON {
     private static func field(_ name: StaticString, of s: inout JSONScanner) throws(JSONScanner.Failure) -> String? {
         guard s.peek() == UInt8(ascii: "{") else { throw s.failure("expected an object") }
         var value: String?
-        try s.members { (s: inout JSONScanner, key: JSONKey) throws(JSONScanner.Failure) in
+        var started = false
+        while let key = try s.nextMember(&started) {
             if key.matches(name, in: s) { value = try s.optionalString() } else { try s.skipValue() }
         }
         return value

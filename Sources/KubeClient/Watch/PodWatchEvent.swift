@@ -27,7 +27,8 @@ public enum PodWatchEvent: Sendable, Equatable {
             var type: String?
             var object: Int?
             var event: PodWatchEvent?
-            try s.members { (s: inout JSONScanner, key: JSONKey) throws(JSONScanner.Failure) in
+            var started = false
+            while let key = try s.nextMember(&started) {
                 if key.matches("type", in: s) {
                     type = try s.string()
                 } else if key.matches("object", in: s) {
@@ -65,10 +66,15 @@ public enum PodWatchEvent: Sendable, Equatable {
             // A bookmark carries a Pod shell with only metadata.resourceVersion set; don't decode it as a Pod.
             var resourceVersion: String?
             guard s.peek() == UInt8(ascii: "{") else { throw s.failure("a bookmark's object must be an object") }
-            try s.members { (s: inout JSONScanner, key: JSONKey) throws(JSONScanner.Failure) in
-                guard key.matches("metadata", in: s) else { return try s.skipValue() }
+            var started = false
+            while let key = try s.nextMember(&started) {
+                guard key.matches("metadata", in: s) else {
+                    try s.skipValue()
+                    continue
+                }
                 guard s.peek() == UInt8(ascii: "{") else { throw s.failure("a bookmark's metadata must be an object") }
-                try s.members { (s: inout JSONScanner, key: JSONKey) throws(JSONScanner.Failure) in
+                var open = false
+                while let key = try s.nextMember(&open) {
                     if key.matches("resourceVersion", in: s) { resourceVersion = try s.string() } else { try s.skipValue() }
                 }
             }
