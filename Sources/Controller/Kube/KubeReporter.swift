@@ -47,9 +47,6 @@ public final class KubeReporter: CaptureReporter, Service {
     /// When each running capture first started (RFC 3339), for the status's `since`: its
     /// tcpdump restarts, its status is rewritten, but the capture's age is the same.
     private let startTimes = Mutex([String: String]())
-    /// The last progress written for each running capture (its message: packets, drops,
-    /// files), by Pod UID.
-    private let writtenProgress = Mutex([String: String]())
 
     /// - Parameters:
     ///   - patchStatus: write `tcpdump.antrea.io/status` (needs `pods: patch`).
@@ -169,19 +166,6 @@ public final class KubeReporter: CaptureReporter, Service {
             }
         }
         let notice = CaptureNotice.of(report, now: now, since: since)
-        // A progress tick whose counters and files are those of the status already written is
-        // not written again: an idle capture would otherwise PATCH its Pod every tick (100
-        // captures: 10 writes/s to the API server for nothing, and the HTTP client's code kept
-        // resident). Only the status's `time` would change.
-        let unchanged = writtenProgress.withLock { written -> Bool in
-            guard case .progress = report.change else {
-                written[report.pod.uid] = nil
-                return false
-            }
-            defer { written[report.pod.uid] = notice.message }
-            return written[report.pod.uid] == notice.message
-        }
-        if unchanged { return }
         if emitEvents, notice.emitsEvent {
             let pod = Pod(metadata: ObjectMeta(namespace: report.pod.namespace, name: report.pod.name, uid: report.pod.uid))
             do {
