@@ -4,7 +4,7 @@ import Foundation
 import TestSupport
 import Testing
 
-extension Reliability {
+extension Reliability.Serial {
     /// Issue 12, item 2: tcpdump killed again and again. Each death is a restart after a delay that
     /// doubles up to the cap (never a hot loop), and the Pod gets one `CaptureFailed` Event whose
     /// series count says how often, not an Event per death.

@@ -4,7 +4,7 @@ import Foundation
 import PodSandbox
 import Testing
 
-extension Reliability {
+extension Reliability.Serial {
     /// Issue 12, item 2: the capture directory's file system fills up (a 2 MiB tmpfs). tcpdump
     /// does not notice (its writes fail with ENOSPC and it runs on), so podcap reports it: one
     /// error line naming ENOSPC, the directory and the captures; the captures keep running, no file

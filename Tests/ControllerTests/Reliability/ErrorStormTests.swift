@@ -2,7 +2,7 @@ import Controller
 import KubeSim
 import Testing
 
-extension Reliability {
+extension Reliability.Serial {
     /// Issue 12, item 1: storms of 500 and of 429 with `Retry-After` on the list and watch, while
     /// annotations change. The controller backs off (never sooner than `Retry-After`), keeps every
     /// running capture, and applies the changes once the server answers again.

@@ -2,7 +2,7 @@ import Controller
 import KubeSim
 import Testing
 
-extension Reliability {
+extension Reliability.Serial {
     /// Issue 12, item 1: 410 Gone during a burst of annotation changes, both ways the server says
     /// it (an ERROR event on the stream after compaction, and an HTTP 410 answer). The changes
     /// made while the watch was away are seen only through the relist, which must turn into exactly

@@ -12,7 +12,12 @@ import Testing
 
 /// The fault matrix of issue 12 (docs/reliability.md): every suite in this folder, so
 /// `swift test --filter Reliability` runs exactly them.
-enum Reliability {}
+enum Reliability {
+    /// The suites that load the machine (real tcpdumps, up to 20 namespaces, floods), one at a
+    /// time: run side by side on 2 cores they starved the timing-bound tests elsewhere in
+    /// `swift test` (RealCaptureTests' 2 s start). The outage suite stays outside: it idles.
+    @Suite(.serialized) enum Serial {}
+}
 
 /// The fault matrix's bench: sandbox Pods (real network namespaces), an API server, and the
 /// real controller in-process with the real `TcpdumpRuntime`, so every fault is checked against
@@ -62,8 +67,10 @@ struct FaultRig: Sendable {
                     for pid in OrphanCaptureReaper(directory: settings.directory).orphans() { kill(pid, SIGKILL) }
                 }
                 try await withLoggingController(configuration, runtime: runtime, waiter: waiter, logs: logs, endpoint: listening) {
+                    let port = await listening.value
+                    guard port > 0 else { throw ClusterWaitError(what: "the controller's endpoint: it failed to start") }
                     let rig = FaultRig(cluster: cluster, pods: pods, names: names, node: node, settings: settings,
-                                       waiter: waiter, logs: logs, port: await listening.value)
+                                       waiter: waiter, logs: logs, port: port)
                     try await body(rig)
                 }
                 #expect(OrphanCaptureReaper(directory: settings.directory).orphans().isEmpty,
@@ -155,7 +162,15 @@ func withLoggingController<T: Sendable>(
     logger.logLevel = min(echo ?? .info, .info)
     let controller = PodcapController(configuration: configuration, runtime: runtime, reporters: [waiter], logger: logger)
     return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await controller.run(signals: false, onListening: { port in endpoint.set(port) }) }
+        group.addTask {
+            do {
+                try await controller.run(signals: false, onListening: { port in endpoint.set(port) })
+            } catch {
+                // A controller that failed before it listened must not leave the body waiting for a port.
+                endpoint.set(0)
+                throw error
+            }
+        }
         do {
             let result = try await body()
             group.cancelAll()

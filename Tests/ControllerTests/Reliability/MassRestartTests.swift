@@ -9,7 +9,7 @@ import PodSandbox
 import TestSupport
 import Testing
 
-extension Reliability {
+extension Reliability.Serial {
     /// Issue 12, item 2: the `podcap` binary SIGKILLed in the middle of 20 captures, five
     /// annotations removed while it is down, then started again; and a second podcap pointed at the
     /// same directory meanwhile. RestartTests does the same with two Pods.

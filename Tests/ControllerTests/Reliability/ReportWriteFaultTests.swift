@@ -5,7 +5,7 @@ import KubeSim
 import Logging
 import Testing
 
-extension Reliability {
+extension Reliability.Serial {
     /// Issue 12, item 1: Event and status writes failing (403, 409, 422) or hanging while captures
     /// change. Reporting is best effort and off the capture path: every failed write is logged and
     /// dropped, a hanging one delays only the reports behind it, and the captures are exactly what

@@ -3,7 +3,7 @@ import KubeClient
 import KubeSim
 import Testing
 
-extension Reliability {
+extension Reliability.Serial {
     /// Issue 12, item 1: a watch stream that stays open and sends nothing (a stuck proxy). Only the
     /// idle deadline can notice; the controller abandons the stream and resumes from its
     /// resourceVersion, and the change the stuck stream withheld is applied.

@@ -6,7 +6,7 @@ import PodSandbox
 import TestSupport
 import Testing
 
-extension Reliability {
+extension Reliability.Serial {
     /// Issue 12, item 2: tcpdump failing, at start or under way, for reasons of the node: the
     /// interface vanished, the binary was removed after podcap started, the capture directory
     /// became read-only. Each is a `failed` report (the `CaptureFailed` Event) carrying the line

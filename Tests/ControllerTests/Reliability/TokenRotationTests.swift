@@ -5,7 +5,7 @@ import KubeClient
 import KubeSim
 import Testing
 
-extension Reliability {
+extension Reliability.Serial {
     /// Issue 12, item 1: the ServiceAccount token file rotated while a watch is open, the old token
     /// revoked at once. The client re-reads the file after the 401 (in-cluster config names the file,
     /// not the token) and the controller carries on: the watch resumes, Events and status go on.

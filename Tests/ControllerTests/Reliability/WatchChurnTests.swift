@@ -3,7 +3,7 @@ import KubeClient
 import KubeSim
 import Testing
 
-extension Reliability {
+extension Reliability.Serial {
     /// Issue 12, item 1: a watch that keeps breaking while annotations change. KubeSim cuts the
     /// stream every two events; the real API server (envtest) closes watches after 1–2 s by their
     /// `timeoutSeconds`. Either way the controller resumes from its resourceVersion, without a relist,
