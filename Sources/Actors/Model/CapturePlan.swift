@@ -160,8 +160,11 @@ public struct CapturePlan: Sendable, Hashable {
     /// `-Z root`: tcpdump otherwise drops to user `tcpdump` after opening the device and can no
     /// longer create the next rotation file in a root-owned directory. `-U`: flush each packet
     /// so files are valid pcap while the capture still runs. `--immediate-mode` only when the
-    /// settings ask for it (`CaptureSettings.immediateMode`): by default libpcap delivers kernel
-    /// ring blocks, full or 1 s old, which is what lets a burst fit in the ring.
+    /// settings ask for it (`CaptureSettings.immediateMode`) or the capture stops when a
+    /// container ends (`stop-on`): by default libpcap delivers kernel ring blocks, full or 1 s
+    /// old, which is what lets a burst fit in the ring, but a stop then waits out that second,
+    /// and a capture frozen at a crash must not take in the packets of the container the
+    /// kubelet starts next in the same namespace.
     /// `ringSize`: `-W`, N for a first run, less when files of earlier runs are kept.
     /// `packets`: `-c`, the packets still to capture (less than the option after a restart).
     /// The filter comes last, as one element after `--`: tcpdump's getopt stops there, so no
@@ -172,7 +175,7 @@ public struct CapturePlan: Sendable, Hashable {
             nsenter, "--target", String(pid), "--net", "--",
             tcpdump, "-i", interface, "-Z", "root", "-U",
         ]
-        if settings.immediateMode { argv.append("--immediate-mode") }
+        if settings.immediateMode || options.stopOn == .containerRestart { argv.append("--immediate-mode") }
         argv += ["-B", String(settings.bufferSizeMiB * 1024)]
         if let snaplen = options.snaplen { argv += ["-s", String(snaplen)] }
         if let count = packets ?? options.packets { argv += ["-c", String(count)] }

@@ -1,4 +1,5 @@
 @testable import Actors
+import CaptureOptions
 import Testing
 
 @Suite("tcpdump argv and file names")
@@ -25,6 +26,10 @@ struct CapturePlanTests {
         let argv = CapturePlan(pod: Self.pod, fileCount: 2, settings: settings).argv(pid: 1)
         #expect(Array(argv[5...12]) == ["tcpdump", "-i", "eth0", "-Z", "root", "-U", "--immediate-mode", "-B"])
         #expect(!Self.plan(2).argv(pid: 1).contains("--immediate-mode"))
+        var options = CaptureOptions()
+        options.stopOn = .containerRestart
+        let frozen = CapturePlan(pod: Self.pod, fileCount: 2, settings: CaptureSettings(directory: "/capture"), options: options)
+        #expect(frozen.argv(pid: 1).contains("--immediate-mode"), "stop-on cuts off at the crash, not a block later")
     }
 
     @Test("a restarted run writes a smaller ring: -W is the ring size, the -w base is the same")

@@ -186,8 +186,7 @@ struct RealOptionsTests {
             }
             #expect(container == "app")
             #expect(detail.contains("main process \(pods[3].pid) ended"))
-            // 1.1 s of it is the drain that lets the kernel hand over its last ring block.
-            #expect(reaction < .seconds(2), "seen on the node, not from the kubelet's status")
+            #expect(reaction < .seconds(1), "seen on the node, not from the kubelet's status")
             #expect(!RealCaptureTests.isAlive(deltaPID))
             let deltaFile = try PcapReader.summarize(path: path("delta"))
             #expect(deltaFile.packets >= beforeCrash && !deltaFile.truncated, "the packets before the crash are kept")
