@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import KubeClient
 import KubeSim
 
@@ -5,6 +10,19 @@ extension KubeSim {
     /// A configuration that reaches this server with its first token.
     public func clientConfig(token: String? = nil) -> KubeConfig {
         KubeConfig(server: url, token: .literal(token ?? self.token), namespace: "default", source: "kubesim")
+    }
+
+    /// Writes a kubeconfig file that reaches this server with its first token, for a `podcap`
+    /// binary started by a test.
+    public func writeKubeconfig(to path: String) throws {
+        try """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: sim, cluster: {server: "\(url)"}}]
+            users: [{name: sim, user: {token: "\(token)"}}]
+            contexts: [{name: sim, context: {cluster: sim, user: sim}}]
+            current-context: sim
+            """.write(toFile: path, atomically: true, encoding: .utf8)
     }
 }
 

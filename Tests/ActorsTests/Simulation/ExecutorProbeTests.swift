@@ -3,7 +3,7 @@ import Testing
 
 private actor Counter {
     var value = 0
-    func bump() -> String? { value += 1; return currentThreadName() }
+    func bump(_ executor: SimulationExecutor) -> String? { value += 1; return threadName(executor) }
 }
 
 /// The simulations rely on default actors running on the task's preferred executor.
@@ -13,10 +13,10 @@ private actor Counter {
     defer { executor.stop() }
     let names = await withTaskExecutorPreference(executor) {
         let counter = Counter()
-        let inActor = await counter.bump()
+        let inActor = await counter.bump(executor)
         await executor.idle()
         let child = await withTaskGroup(of: String?.self) { group in
-            group.addTask { currentThreadName() }
+            group.addTask { threadName(executor) }
             return await group.next()!
         }
         return [inActor, child]
@@ -25,4 +25,4 @@ private actor Counter {
     #expect(names == ["simulation-executor", "simulation-executor"])
 }
 
-private func currentThreadName() -> String? { SimulationExecutor.onRunnerThread ? "simulation-executor" : "other" }
+private func threadName(_ executor: SimulationExecutor) -> String? { executor.isRunnerThread ? "simulation-executor" : "other" }

@@ -18,8 +18,11 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {  // unchecke
 
     init() {}
 
-    static let marker = Mutex<pthread_t?>(nil)
-    static var onRunnerThread: Bool { marker.withLock { $0.map { pthread_equal($0, pthread_self()) != 0 } ?? false } }
+    // Per instance: simulations run in parallel, each on its own executor, so one shared marker
+    // would name whichever runner started last (a CI run caught the probe reading another's).
+    private let runner = Mutex<pthread_t?>(nil)
+    /// Whether the calling thread is this executor's runner thread.
+    var isRunnerThread: Bool { runner.withLock { $0.map { pthread_equal($0, pthread_self()) != 0 } ?? false } }
 
     func start() {
         let thread = Thread { [self] in self.loop() }
@@ -54,7 +57,7 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {  // unchecke
     }
 
     private func loop() {
-        Self.marker.withLock { $0 = pthread_self() }
+        runner.withLock { $0 = pthread_self() }
         while true {
             lock.lock()
             while head == jobs.count {

@@ -47,14 +47,7 @@ struct RestartTests {
         let directory = try TestDirectory(prefix: "podcap-rst")
         defer { directory.remove() }
         let kubeconfig = directory.path + "/kubeconfig"
-        try """
-            apiVersion: v1
-            kind: Config
-            clusters: [{name: sim, cluster: {server: "\(sim.url)"}}]
-            users: [{name: sim, user: {token: "\(sim.token)"}}]
-            contexts: [{name: sim, context: {cluster: sim, user: sim}}]
-            current-context: sim
-            """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        try sim.writeKubeconfig(to: kubeconfig)
         let captureDir = directory.path + "/capture"
         let settings = CaptureSettings(directory: captureDir)
         let keepPlan = CapturePlan(pod: PodRef(namespace: ns, name: "keep", uid: ""), fileCount: 2, settings: settings)

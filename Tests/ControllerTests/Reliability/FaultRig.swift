@@ -160,29 +160,7 @@ func withLoggingController<T: Sendable>(
     let echo = ProcessInfo.processInfo.environment["PODCAP_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) }
     var logger = Logger(label: "podcap.test") { _ in LogCapture.Handler(capture: logs, echo: echo) }
     logger.logLevel = min(echo ?? .info, .info)
-    let controller = PodcapController(configuration: configuration, runtime: runtime, reporters: [waiter], logger: logger)
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask {
-            do {
-                try await controller.run(signals: false, onListening: { port in endpoint.set(port) })
-            } catch {
-                // A controller that failed before it listened must not leave the body waiting for a port.
-                endpoint.set(0)
-                throw error
-            }
-        }
-        do {
-            let result = try await body()
-            group.cancelAll()
-            try? await group.waitForAll()
-            return result
-        } catch {
-            print("controller reports before the failure:\n" + waiter.reports.map { "  \($0.pod) \($0.change)" }.joined(separator: "\n"))
-            group.cancelAll()
-            try? await group.waitForAll()
-            throw error
-        }
-    }
+    return try await withController(configuration, runtime: runtime, waiter: waiter, endpoint: endpoint, logger: logger, body)
 }
 
 /// Every line the controller logged, for assertions on what an operator would read.

@@ -157,14 +157,7 @@ struct SoakTests {
         if cluster.tier == .envtest { return try await Envtest.shared().kubeconfigPath }
         let sim = try #require(cluster.sim)
         let path = directory + "/kubeconfig"
-        try """
-            apiVersion: v1
-            kind: Config
-            clusters: [{name: sim, cluster: {server: "\(sim.url)"}}]
-            users: [{name: sim, user: {token: "\(sim.token)"}}]
-            contexts: [{name: sim, context: {cluster: sim, user: sim}}]
-            current-context: sim
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        try sim.writeKubeconfig(to: path)
         return path
     }
 

@@ -6,15 +6,28 @@ import Logging
 import Synchronization
 
 /// Runs the real controller in-process for the duration of `body`, then cancels it.
+///
+/// `logger` defaults to one at `PODCAP_TEST_LOG`'s level (errors only without it).
 func withController<T: Sendable>(
     _ configuration: ControllerConfiguration, runtime: (any CaptureRuntime)? = nil, waiter: CaptureReportWaiter,
-    endpoint: ListeningPort? = nil, _ body: () async throws -> T
+    endpoint: ListeningPort? = nil, logger: Logger? = nil, _ body: () async throws -> T
 ) async throws -> T {
-    var logger = Logger(label: "podcap.test")
-    logger.logLevel = ProcessInfo.processInfo.environment["PODCAP_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .error
+    let logger = logger ?? {
+        var logger = Logger(label: "podcap.test")
+        logger.logLevel = ProcessInfo.processInfo.environment["PODCAP_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .error
+        return logger
+    }()
     let controller = PodcapController(configuration: configuration, runtime: runtime, reporters: [waiter], logger: logger)
     return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await controller.run(signals: false, onListening: { port in endpoint?.set(port) }) }
+        group.addTask {
+            do {
+                try await controller.run(signals: false, onListening: { port in endpoint?.set(port) })
+            } catch {
+                // A controller that failed before it listened must not leave the body waiting for a port.
+                endpoint?.set(0)
+                throw error
+            }
+        }
         do {
             let result = try await body()
             group.cancelAll()
