@@ -2,8 +2,8 @@ import Actors
 import Synchronization
 
 /// Drops the executable's code pages (`ExecutableResidency.trimCodePages`) once a burst of
-/// work is over: 2 s after the first list, and 2 s after the last capture started, stopped or
-/// reported progress.
+/// work is over: 2 s after the first list, and 2 s after the last capture started, stopped,
+/// waited, failed or reported progress.
 ///
 /// Starting or stopping captures runs code (spawning, /proc scans, reports, API writes) that a
 /// quiet controller does not need resident; the kernel's 64 KB fault-around leaves far more of
@@ -25,8 +25,9 @@ final class CodePageTrimmer: CaptureReporter {
         switch report.change {
         // A round of progress ticks (tcpdump's counters asked for, statuses written when they
         // changed) is a burst too: with 100 captures it faulted in ~10 MB of code (signals,
-        // parsing, the API client) that nothing else needs until the next round.
-        case .started, .stopped, .progress: schedule()
+        // parsing, the API client) that nothing else needs until the next round. A retry of a
+        // waiting or failed capture writes its status too.
+        case .started, .stopped, .progress, .waiting, .failed: schedule()
         default: break
         }
     }

@@ -70,6 +70,23 @@ struct WriteTests {
         }
     }
 
+    @Test func awkwardValuesRoundTripAndTheResponseDecodesAsJSONDecoderWould() async throws {
+        try await withSimClient { sim, client in
+            let ns = TestNames.unique("ns")
+            try sim.createPod(namespace: ns, name: "web", nodeName: "n", annotations: ["old": "x", "keep": "me"])
+            let awkward = "quote \" backslash \\ newline \n tab \t bell \u{07} del \u{7F} é 🐟 \u{202E}"
+            let updated = try await client.patchPodAnnotations(namespace: ns, name: "web",
+                                                               ["tcpdump.antrea.io": "3", "a/b": awkward, "old": nil])
+            #expect(sim.annotations(namespace: ns, name: "web") == ["keep": "me", "tcpdump.antrea.io": "3", "a/b": awkward])
+            #expect(updated.metadata.annotations == ["keep": "me", "tcpdump.antrea.io": "3", "a/b": awkward])
+            // The response decoder (the watch stream's) agrees with JSONDecoder on the same Pod.
+            let read = try await client.getPod(namespace: ns, name: "web")
+            let raw = try await client.send(.GET, path: "/api/v1/namespaces/\(ns)/pods/web")
+            #expect(read == (try raw.decode(Pod.self)))
+            #expect(try raw.decodePod() == read)
+        }
+    }
+
     @Test func unauthorizedRequestsGetStatus401() async throws {
         try await withSimClient(config: { sim in sim.clientConfig(token: "wrong") }) { _, client in
             do {

@@ -211,7 +211,8 @@ public actor CaptureActor {
         let wake: Wake? = await withTaskGroup(of: Wake?.self) { group in
             if let progressInterval {
                 group.addTask {
-                    do { try await clock.sleep(for: progressInterval) } catch { return nil }
+                    let delay = ProgressRound.delay(now: clock.now, interval: progressInterval)
+                    do { try await clock.sleep(for: delay) } catch { return nil }
                     return .tick
                 }
             }

@@ -22,16 +22,29 @@ extension KubernetesClient {
     public func patchPodAnnotations(
         namespace: String, name: String, _ annotations: [String: String?]
     ) async throws(KubeAPIError) -> Pod {
-        let patch: [String: [String: [String: String?]]] = ["metadata": ["annotations": annotations]]
-        let body: Data
-        do { body = try JSONEncoder().encode(patch) } catch { throw .decoding("\(error)") }
-        return try await sendJSON(
-            Pod.self, .PATCH, path: "/api/v1/namespaces/\(namespace)/pods/\(name)", body: Array(body),
-            contentType: "application/merge-patch+json")
+        try await send(.PATCH, path: "/api/v1/namespaces/\(namespace)/pods/\(name)", body: Self.annotationPatch(annotations),
+                       contentType: "application/merge-patch+json").decodePod()
+    }
+
+    /// `{"metadata":{"annotations":{…}}}`, keys sorted so one request always has one body.
+    static func annotationPatch(_ annotations: [String: String?]) -> [UInt8] {
+        var bytes = Array(#"{"metadata":{"annotations":{"#.utf8)
+        for (index, key) in annotations.keys.sorted().enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONStringLiteral.append(key, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            if let value = annotations[key] ?? nil {
+                JSONStringLiteral.append(value, to: &bytes)
+            } else {
+                bytes.append(contentsOf: "null".utf8)
+            }
+        }
+        bytes.append(contentsOf: "}}}".utf8)
+        return bytes
     }
 
     /// Reads one Pod.
     public func getPod(namespace: String, name: String) async throws(KubeAPIError) -> Pod {
-        try await sendJSON(Pod.self, .GET, path: "/api/v1/namespaces/\(namespace)/pods/\(name)")
+        try await send(.GET, path: "/api/v1/namespaces/\(namespace)/pods/\(name)").decodePod()
     }
 }

@@ -115,6 +115,11 @@ public final class KubernetesClient: Sendable {
         var httpConfig = HTTPClient.Configuration(tlsConfiguration: tls)
         httpConfig.redirectConfiguration = .disallow
         httpConfig.decompression = .disabled
+        // HTTP/1.1, as `kubectl` can be told to use: the watch holds one connection and writes
+        // share a few others. With HTTP/2 (ALPN picks it against kube-apiserver) every status
+        // write of every running capture ran through NIOHTTP2's frame codec, HPACK and stream
+        // state machines, several megabytes of code kept resident by those periodic writes.
+        httpConfig.httpVersion = .http1Only
         // Watches hold a connection each; allow a few plus writes alongside.
         httpConfig.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
         httpConfig.timeout = .init(connect: .seconds(10))

@@ -10,6 +10,14 @@ import KubeModel
 /// agreement on JSON whose names are unique). `JSONDecoder` built every object of the event
 /// first and is several times slower (`podcap-bench decode` prints both rates).
 enum PodJSON {
+    /// One whole JSON document holding a Pod (a GET or PATCH response body).
+    static func pod(document bytes: UnsafeRawBufferPointer) throws(JSONScanner.Failure) -> Pod {
+        var s = JSONScanner(bytes)
+        let pod = try pod(&s)
+        guard s.peek() == nil else { throw s.failure("trailing bytes after the Pod") }
+        return pod
+    }
+
     static func pod(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> Pod {
         guard s.peek() == UInt8(ascii: "{") else { throw s.failure("a Pod must be an object") }
         var metadata: ObjectMeta?
