@@ -209,7 +209,7 @@ public struct CaptureNotice: Sendable, Equatable {
 
     static func jsonString(_ value: String) -> String {
         var bytes: [UInt8] = []
-        JSONLineBuilder.appendString(value, to: &bytes)
+        JSONStringLiteral.append(value, to: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
 

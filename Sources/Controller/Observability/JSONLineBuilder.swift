@@ -17,7 +17,7 @@ struct JSONLineBuilder {
     /// Adds `"key": "value"`.
     mutating func field(_ key: String, _ value: String) {
         fieldKey(key)
-        Self.appendString(value, to: &bytes)
+        JSONStringLiteral.append(value, to: &bytes)
     }
 
     /// Adds `"key": <value>` for a swift-log metadata value (nested objects and arrays kept).
@@ -36,16 +36,16 @@ struct JSONLineBuilder {
     private mutating func fieldKey(_ key: String) {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
         needsComma = true
-        Self.appendString(key, to: &bytes)
+        JSONStringLiteral.append(key, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
     }
 
     private static func append(_ value: Logger.MetadataValue, to bytes: inout [UInt8]) {
         switch value {
         case .string(let string):
-            appendString(string, to: &bytes)
+            JSONStringLiteral.append(string, to: &bytes)
         case .stringConvertible(let convertible):
-            appendString(convertible.description, to: &bytes)
+            JSONStringLiteral.append(convertible.description, to: &bytes)
         case .array(let values):
             bytes.append(UInt8(ascii: "["))
             for (index, element) in values.enumerated() {
@@ -58,16 +58,11 @@ struct JSONLineBuilder {
             // Sorted so equal metadata always renders the same line (diffable, testable).
             for (index, key) in metadata.keys.sorted().enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                appendString(key, to: &bytes)
+                JSONStringLiteral.append(key, to: &bytes)
                 bytes.append(UInt8(ascii: ":"))
                 append(metadata[key]!, to: &bytes)
             }
             bytes.append(UInt8(ascii: "}"))
         }
-    }
-
-    /// Appends `string` as a JSON string literal.
-    static func appendString(_ string: String, to bytes: inout [UInt8]) {
-        JSONStringLiteral.append(string, to: &bytes)
     }
 }

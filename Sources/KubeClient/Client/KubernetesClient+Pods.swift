@@ -29,11 +29,11 @@ extension KubernetesClient {
     /// `{"metadata":{"annotations":{…}}}`, keys sorted so one request always has one body.
     static func annotationPatch(_ annotations: [String: String?]) -> [UInt8] {
         var bytes = Array(#"{"metadata":{"annotations":{"#.utf8)
-        for (index, key) in annotations.keys.sorted().enumerated() {
+        for (index, (key, value)) in annotations.sorted(by: { $0.key < $1.key }).enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
             JSONStringLiteral.append(key, to: &bytes)
             bytes.append(UInt8(ascii: ":"))
-            if let value = annotations[key] ?? nil {
+            if let value {
                 JSONStringLiteral.append(value, to: &bytes)
             } else {
                 bytes.append(contentsOf: "null".utf8)
